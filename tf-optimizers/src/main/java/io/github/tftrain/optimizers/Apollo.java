@@ -1,0 +1,342 @@
+package io.github.tftrain.optimizers;
+
+import io.github.tftrain.optimizers.schedule.Schedule;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.family.TType;
+
+/**
+ * Apollo: an adaptive parameter-wise diagonal quasi-Newton method (Ma, 2020).
+ *
+ * <p>The paper's Algorithm 1 is an image missing from its text; this follows the authors' code
+ * ({@code optim/apollo.py}), which is the exact definition. State per variable: m, B, d (zeros); t is the global
+ * step. Per step, for each variable x with gradient g (norms and sums over the elements of that variable):
+ *
+ * <pre>
+ * curLr = t &lt; warmup ? initLr + (lr - initLr) t / warmup : lr(t)       (t before the increment)
+ * l2:       g = g + wd x
+ * t = t + 1;  α = (1 - β) / (1 - β^t);  Δg = g - m
+ * constant: rb = σ,  e = eps / σ         belief: rb = max|Δg|,  e = eps
+ * m = m + α Δg
+ * den = ‖d‖₄ + e;  d = d / den;  v = d ⊙ d
+ * δ = -α Σ((Δg / den) ⊙ d) - Σ(B ⊙ v);   B = B + δ v
+ * D = constant: max(|B|, σ)              belief: max(|B|, rb) + e / α
+ * d = m / D
+ * decoupled: d = d + wd x                stable: d = d + (wd / mean(D)) x
+ * x = x - curLr d
+ * </pre>
+ *
+ * <p>The warmup interpolates towards the schedule's value at step 0 (the base lr); after warmup the schedule
+ * replaces lr, as torch schedulers do with the authors' code.
+ *
+ * <p>Defaults: lr 0.01, β 0.9, eps 1e-4, rebound constant, σ 0.01, warmup 500, initLr lr/1000, weight decay 0 of
+ * type l2 (constant rebound) or decoupled (belief rebound).
+ */
+public final class Apollo extends LossAwareOptimizer {
+
+  /** How the curvature estimate is bounded away from zero. */
+  public enum Rebound {
+    /** max(|B|, σ). */
+    CONSTANT,
+    /** max(|B|, max|Δg|) + eps/α. */
+    BELIEF
+  }
+
+  /** Where weight decay enters. */
+  public enum WeightDecayType {
+    /** Added to the gradient before the update. */
+    L2,
+    /** Added to the update direction. */
+    DECOUPLED,
+    /** Added to the direction, scaled by 1 / mean(D). */
+    STABLE
+  }
+
+  private final Config config;
+  private final Map<String, Slots> slots = new LinkedHashMap<>();
+
+  /** Apollo with the default configuration. */
+  public Apollo(Graph graph) {
+    this(graph, builder().validate());
+  }
+
+  private Apollo(Graph graph, Config config) {
+    super(graph, config.name, config.lr, config.clipNorm);
+    this.config = config;
+  }
+
+  /** A builder with the documented defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The configuration this optimizer was built with. */
+  public Config config() {
+    return config;
+  }
+
+  @Override
+  protected void build(List<Layer<?>> layers) {
+    for (Layer<?> layer : layers) {
+      slots.put(
+          layer.name(),
+          new Slots(
+              createZeroSlot(layer, "exp_avg_grad"),
+              createZeroSlot(layer, "approx_hessian"),
+              createZeroSlot(layer, "update")));
+    }
+  }
+
+  @Override
+  protected void update(UpdateStep step) {
+    Ops tf = step.tf();
+    // curLr: linear warmup from initLr to the base lr over `warmup` steps, then the schedule.
+    Operand<TFloat64> t = step.stepAsDouble();
+    Operand<TFloat64> learningRate;
+    if (config.warmup > 0) {
+      double base = config.lr.initialValue();
+      Operand<TFloat64> warm =
+          tf.math.add(
+              tf.constant(config.initLr),
+              tf.math.mul(tf.constant((base - config.initLr) / config.warmup), t));
+      learningRate = tf.select(tf.math.less(t, tf.constant((double) config.warmup)), warm, step.learningRate());
+    } else {
+      learningRate = step.learningRate();
+    }
+    // Bias-corrected averaging weight α = (1 - β) / (1 - β^t), t after the increment.
+    Operand<TFloat64> tNext = tf.math.add(t, tf.constant(1.0));
+    Operand<TFloat64> alpha =
+        tf.math.div(
+            tf.constant(1 - config.beta),
+            tf.math.sub(tf.constant(1.0), tf.math.pow(tf.constant(config.beta), tNext)));
+    for (Layer<?> layer : step.layers()) {
+      updateLayer(step, layer, alpha, learningRate);
+    }
+  }
+
+  private <T extends TType> void updateLayer(
+      UpdateStep step, Layer<T> layer, Operand<TFloat64> alphaDouble, Operand<TFloat64> lrDouble) {
+    Ops tf = step.tf();
+    Class<T> type = layer.type();
+    @SuppressWarnings("unchecked")
+    Slots s = slots.get(layer.name());
+    Variable<T> mSlot = s.typed(s.expAvgGrad);
+    Variable<T> bSlot = s.typed(s.approxHessian);
+    Variable<T> dSlot = s.typed(s.update);
+    Operand<T> x = layer.value();
+    Operand<T> m = tf.identity(mSlot);
+    Operand<T> b = tf.identity(bSlot);
+    Operand<T> d = tf.identity(dSlot);
+    Operand<T> alpha = step.cast(alphaDouble, type);
+    Operand<T> wd = step.cast(tf.constant(config.weightDecay), type);
+
+    Operand<T> g = layer.gradient();
+    if (config.weightDecay != 0 && config.weightDecayType == WeightDecayType.L2) {
+      g = Tensors.add(tf, g, Tensors.mul(tf, wd, x));
+    }
+    Operand<T> deltaGrad = Tensors.sub(tf, g, m);
+
+    Operand<T> rebound;
+    Operand<T> e;
+    if (config.rebound == Rebound.CONSTANT) {
+      rebound = step.cast(tf.constant(config.sigma), type);
+      e = step.cast(tf.constant(config.eps / config.sigma), type);
+    } else {
+      rebound = Tensors.max(tf, Tensors.abs(tf, deltaGrad));
+      e = step.cast(tf.constant(config.eps), type);
+    }
+
+    Operand<T> mNew = Tensors.add(tf, m, Tensors.mul(tf, alpha, deltaGrad));
+
+    // den = ‖d‖₄ + e;  d = d / den;  v = d ⊙ d
+    Operand<T> dSquared = Tensors.square(tf, d);
+    Operand<T> norm4 = Tensors.sqrt(tf, Tensors.sqrt(tf, Tensors.sum(tf, Tensors.square(tf, dSquared))));
+    Operand<T> den = Tensors.add(tf, norm4, e);
+    Operand<T> dScaled = Tensors.div(tf, d, den);
+    Operand<T> v = Tensors.square(tf, dScaled);
+
+    // δ = -α Σ((Δg / den) ⊙ d) - Σ(B ⊙ v);  B = B + δ v
+    Operand<T> projected = Tensors.sum(tf, Tensors.mul(tf, Tensors.div(tf, deltaGrad, den), dScaled));
+    Operand<T> curvature = Tensors.sum(tf, Tensors.mul(tf, b, v));
+    Operand<T> delta = Tensors.sub(tf, Tensors.neg(tf, Tensors.mul(tf, alpha, projected)), curvature);
+    Operand<T> bNew = Tensors.add(tf, b, Tensors.mul(tf, delta, v));
+
+    // D and the direction d = m / D
+    Operand<T> denominator;
+    if (config.rebound == Rebound.CONSTANT) {
+      denominator = Tensors.maximum(tf, Tensors.abs(tf, bNew), rebound);
+    } else {
+      denominator =
+          Tensors.add(tf, Tensors.maximum(tf, Tensors.abs(tf, bNew), rebound), Tensors.div(tf, e, alpha));
+    }
+    Operand<T> direction = Tensors.div(tf, mNew, denominator);
+    if (config.weightDecay != 0 && config.weightDecayType == WeightDecayType.DECOUPLED) {
+      direction = Tensors.add(tf, direction, Tensors.mul(tf, wd, x));
+    } else if (config.weightDecay != 0 && config.weightDecayType == WeightDecayType.STABLE) {
+      Operand<T> scaled = Tensors.div(tf, wd, Tensors.mean(tf, denominator));
+      direction = Tensors.add(tf, direction, Tensors.mul(tf, scaled, x));
+    }
+    Operand<T> xNew = Tensors.sub(tf, x, Tensors.mul(tf, step.cast(lrDouble, type), direction));
+
+    step.assign(mSlot, mNew);
+    step.assign(bSlot, bNew);
+    step.assign(dSlot, direction);
+    step.assign(layer.variable(), xNew);
+  }
+
+  /** The three per-variable state tensors. */
+  private static final class Slots {
+    final Variable<? extends TType> expAvgGrad;
+    final Variable<? extends TType> approxHessian;
+    final Variable<? extends TType> update;
+
+    Slots(Variable<? extends TType> m, Variable<? extends TType> b, Variable<? extends TType> d) {
+      this.expAvgGrad = m;
+      this.approxHessian = b;
+      this.update = d;
+    }
+
+    @SuppressWarnings("unchecked")
+    <T extends TType> Variable<T> typed(Variable<? extends TType> v) {
+      return (Variable<T>) v;
+    }
+  }
+
+  /** The validated, immutable hyperparameters. */
+  public static final class Config {
+    public final Schedule lr;
+    public final double beta;
+    public final double eps;
+    public final Rebound rebound;
+    public final double sigma;
+    public final long warmup;
+    public final double initLr;
+    public final double weightDecay;
+    public final WeightDecayType weightDecayType;
+    public final double clipNorm;
+    public final String name;
+
+    private Config(Builder b) {
+      String opt = "apollo";
+      this.lr = b.learningRateSchedule();
+      this.clipNorm = b.clipNormValue();
+      this.name = b.nameValue();
+      double base = lr.initialValue();
+      if (!(base > 0)) {
+        throw Hyperparameters.invalid(opt, "lr", "> 0 at step 0 (the warmup's target)", base);
+      }
+      this.beta = Hyperparameters.unitInterval(opt, "beta", b.beta);
+      this.eps = Hyperparameters.nonNegative(opt, "eps", b.eps);
+      this.rebound = b.rebound;
+      this.sigma = Hyperparameters.positive(opt, "sigma", b.sigma);
+      this.warmup = Hyperparameters.nonNegative(opt, "warmup", b.warmup);
+      double init = b.initLr == null ? base / 1000 : b.initLr;
+      if (!(init >= 0 && init <= base)) {
+        throw Hyperparameters.invalid(opt, "initLr", "in [0, lr] = [0, " + base + "]", init);
+      }
+      this.initLr = init;
+      this.weightDecay = Hyperparameters.nonNegative(opt, "weightDecay", b.weightDecay);
+      this.weightDecayType =
+          b.weightDecayType != null
+              ? b.weightDecayType
+              : (rebound == Rebound.CONSTANT ? WeightDecayType.L2 : WeightDecayType.DECOUPLED);
+    }
+
+    @Override
+    public String toString() {
+      return "apollo(lr=" + lr + ", beta=" + beta + ", eps=" + eps + ", rebound=" + rebound.name().toLowerCase()
+          + ", sigma=" + sigma + ", warmup=" + warmup + ", initLr=" + initLr + ", weightDecay=" + weightDecay
+          + ", weightDecayType=" + weightDecayType.name().toLowerCase() + ", clipNorm=" + clipNorm + ")";
+    }
+  }
+
+  /** Builds {@link Apollo}. */
+  public static final class Builder extends OptimizerBuilder<Builder, Apollo> {
+    private double beta = 0.9;
+    private double eps = 1e-4;
+    private Rebound rebound = Rebound.CONSTANT;
+    private double sigma = 0.01;
+    private long warmup = 500;
+    private Double initLr;
+    private double weightDecay = 0;
+    private WeightDecayType weightDecayType;
+
+    private Builder() {
+      super("apollo", 0.01);
+      key("beta", v -> beta(number("beta", v)));
+      key("eps", v -> eps(number("eps", v)));
+      key("rebound", v -> rebound(choice("rebound", Rebound.class, v)));
+      key("sigma", v -> sigma(number("sigma", v)));
+      key("warmup", v -> warmup(integer("warmup", v)));
+      key("initLr", v -> initLr(number("initLr", v)));
+      key("weightDecay", v -> weightDecay(number("weightDecay", v)));
+      key("weightDecayType", v -> weightDecayType(choice("weightDecayType", WeightDecayType.class, v)));
+    }
+
+    /** Averaging coefficient β in [0, 1) (default 0.9). */
+    public Builder beta(double value) {
+      this.beta = value;
+      return this;
+    }
+
+    /** eps >= 0 (default 1e-4). */
+    public Builder eps(double value) {
+      this.eps = value;
+      return this;
+    }
+
+    /** constant (default) or belief. */
+    public Builder rebound(Rebound value) {
+      if (value == null) {
+        throw new IllegalArgumentException("apollo: rebound must be constant or belief");
+      }
+      this.rebound = value;
+      return this;
+    }
+
+    /** σ > 0, the constant rebound (default 0.01). */
+    public Builder sigma(double value) {
+      this.sigma = value;
+      return this;
+    }
+
+    /** Number of warmup steps >= 0 (default 500). */
+    public Builder warmup(long value) {
+      this.warmup = value;
+      return this;
+    }
+
+    /** Learning rate at step 0 of the warmup, in [0, lr] (default lr/1000). */
+    public Builder initLr(double value) {
+      this.initLr = value;
+      return this;
+    }
+
+    /** Weight decay >= 0 (default 0). */
+    public Builder weightDecay(double value) {
+      this.weightDecay = value;
+      return this;
+    }
+
+    /** l2, decoupled or stable (default: l2 with constant rebound, decoupled with belief). */
+    public Builder weightDecayType(WeightDecayType value) {
+      this.weightDecayType = value;
+      return this;
+    }
+
+    Config validate() {
+      return new Config(this);
+    }
+
+    @Override
+    public Apollo build(Graph graph) {
+      return new Apollo(graph, validate());
+    }
+  }
+}

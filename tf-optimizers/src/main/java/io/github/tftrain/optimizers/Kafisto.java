@@ -1,0 +1,659 @@
+package io.github.tftrain.optimizers;
+
+import io.github.tftrain.optimizers.schedule.Schedule;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.family.TType;
+
+/**
+ * KaFiStO: Kalman filtering for stochastic optimization (Davtyan et al.; the authors' code calls it KOALA).
+ *
+ * <p>The loss is a noisy measurement of its target, {@code L_min = L(x) + v}, {@code v ~ N(0, R)}; a Kalman filter
+ * estimates the weights x from these scalar measurements. The covariance is approximated by a scaled identity
+ * (Vanilla) or by a 2x2 matrix of scalars coupling weights and velocities (Dynamics), so the state costs a handful
+ * of scalars plus, for Dynamics, one velocity per weight. Per step, with layer i = one variable x_i, its gradient g_i
+ * and the minibatch loss L:
+ *
+ * <pre>
+ * Predict (Vanilla, eqs 11-12)   x̂ = x,            P̂ = P + q
+ * Predict (Dynamics, eqs 17-22)  x̂ = x + v,  v̂ = α v,  P̂ = F P Fᵀ + Q,  F = [[1, 1], [0, α]],  Q = diag(qX, qP)
+ *   (loss and gradients are evaluated at x̂)
+ * R (eq 23)        R = βR R + (1 - βR) m2,  m2 = mean of squared per-example losses (L² for a scalar loss),
+ *                  or a fixed r
+ * Target           L_min = lossTarget, or L - lossOffset (unbounded losses, §5.2)
+ * Weight decay     g_i = g_i + wd x̂_i,  L_i = L + ½ wd ‖x̂_i‖²   (as in the authors' code)
+ * Update (eq 13)   S_i = P̂xx ‖g_i‖² + R
+ *                  x_i = x̂_i - lr P̂xx (L_i - L_min) / S_i g_i
+ *                  v_i = v̂_i - lr P̂vx (L_i - L_min) / S_i g_i               (Dynamics)
+ * Covariance (eq 26, layer-wise)   h = max_i ‖g_i‖² / S_i
+ *                  Vanilla P = P̂ - h P̂²;   Dynamics P = P̂ - h (P̂ e₁)(P̂ e₁)ᵀ
+ * Adaptive Q (eqs 24-25, Dynamics)  x_avg_i = βx x_avg_i + (1 - βx) x_i;  qX = (1/n) Σ_i ‖x_i - x_avg_i‖²
+ * </pre>
+ *
+ * <p>{@code lr} is the gain multiplier of §3.4 (scaling L - L_min), schedulable like a learning rate. With
+ * {@code layerwise=false} all variables form one layer (one S from the global ‖g‖²). Layers with no gradient, or with
+ * ‖g_i‖ &lt; 1e-9 (the raw gradient, before weight decay, as in the authors' code), are skipped: no update, and no
+ * term in h. The filter's scalar state is float64.
+ *
+ * <p><b>One session run is one step.</b> The predict of step k+1 is folded into the end of step k, so between steps
+ * the state holds predicted quantities: the model variables hold x̂ (where the next loss is evaluated), the
+ * {@code velocity} slot holds v̂, and {@code p_xx, p_xv, p_vv} (Vanilla: {@code p}) hold P̂. The {@code average} slot
+ * holds x_avg after the last update and {@code r} the last R. Before the first step, x̂ = x₀, v̂ = 0 and
+ * P̂ = F P₀ Fᵀ + diag(q, qP) with P₀ = [[sigmaX, sigmaC], [sigmaC, sigmaP]] (Vanilla: P̂ = sigmaX + q): the first
+ * predict uses the starting value of qX, and adaptive Q takes over from the second.
+ *
+ * <p>Defaults are the paper's "KaFiStO" configuration (§4): Dynamics, α = 0.9, σx² = σp² = 0.1, σc² = 0, adaptive R
+ * (βR = 0.9, R₀ = 1), adaptive Q (βx = 0.9, qX₀ = 0.01), qP = 0.01, layer-wise, lr = 1. Vanilla defaults: σ² = 0.1,
+ * fixed q = 1 (authors' code).
+ *
+ * <pre>{@code
+ * Kafisto kafisto = Kafisto.builder().weightDecay(5e-4).build(graph);
+ * Op train = kafisto.minimize(perExampleLosses);
+ * }</pre>
+ */
+public final class Kafisto extends LossAwareOptimizer {
+
+  /** The filter's state model. */
+  public enum Variant {
+    /** Constant dynamics, scalar covariance (Algorithm 1). */
+    VANILLA,
+    /** Weights with velocities, 2x2 covariance (§3.2). */
+    DYNAMICS
+  }
+
+  /** Layers whose raw gradient norm is below this are skipped (authors' code). */
+  static final double MIN_GRADIENT_NORM = 1e-9;
+
+  private final Config config;
+
+  // Filter state (float64 scalars). Vanilla uses pxx only (named "p").
+  private Variable<TFloat64> pxx;
+  private Variable<TFloat64> pxv;
+  private Variable<TFloat64> pvv;
+  private Variable<TFloat64> r;
+  private final Map<String, Variable<? extends TType>> velocity = new LinkedHashMap<>();
+  private final Map<String, Variable<? extends TType>> average = new LinkedHashMap<>();
+
+  // Diagnostics of the built step.
+  private Operand<TFloat64> sigmaX2;
+  private Operand<TFloat64> measurementNoise;
+  private Operand<TFloat64> stateNoise;
+  private Operand<TFloat64> effectiveStepSize;
+
+  /** KaFiStO with the paper's default configuration. */
+  public Kafisto(Graph graph) {
+    this(graph, builder().validate());
+  }
+
+  private Kafisto(Graph graph, Config config) {
+    super(graph, config.name, config.lr, config.clipNorm);
+    this.config = config;
+  }
+
+  /** A builder with the documented defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The configuration this optimizer was built with. */
+  public Config config() {
+    return config;
+  }
+
+  @Override
+  protected boolean needsLoss() {
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // State
+
+  @Override
+  protected void build(List<Layer<?>> layers) {
+    double alpha = config.alpha;
+    if (config.variant == Variant.VANILLA) {
+      pxx = createScalar("p", config.sigmaX + config.q); // P̂₁ = P₀ + q (eq 12)
+    } else {
+      // P̂₁ = F P₀ Fᵀ + diag(q, qP) with F = [[1, 1], [0, α]].
+      double sx = config.sigmaX;
+      double sc = config.sigmaC;
+      double sp = config.sigmaP;
+      pxx = createScalar("p_xx", sx + 2 * sc + sp + config.q);
+      pxv = createScalar("p_xv", alpha * (sc + sp));
+      pvv = createScalar("p_vv", alpha * alpha * sp + config.qP);
+      for (Layer<?> layer : layers) {
+        velocity.put(layer.name(), createZeroSlot(layer, "velocity"));
+        if (config.adaptiveQ) {
+          average.put(layer.name(), createZeroSlot(layer, "average"));
+        }
+      }
+    }
+    if (config.r == null) {
+      r = createScalar("r", config.rInit);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // One step
+
+  @Override
+  protected void update(UpdateStep step) {
+    Ops tf = step.tf();
+    LossStatistics loss = step.loss().orElseThrow();
+    Operand<TFloat64> lr = step.learningRate();
+    Operand<TFloat64> pHatXX = tf.identity(pxx);
+    Operand<TFloat64> pHatXV = config.variant == Variant.DYNAMICS ? tf.identity(pxv) : null;
+
+    // R (eq 23): running average of the loss's second moment, updated before use.
+    Operand<TFloat64> measurement;
+    if (config.r == null) {
+      Operand<TFloat64> beta = tf.constant(config.betaR);
+      measurement =
+          tf.math.add(
+              tf.math.mul(beta, tf.identity(r)),
+              tf.math.mul(tf.constant(1 - config.betaR), loss.meanSquare()));
+      step.assign(r, measurement);
+    } else {
+      measurement = tf.constant(config.r);
+    }
+
+    // Per-layer measurement quantities: ‖g_i‖² with weight decay folded in, L_i, and whether the layer is active.
+    List<LayerTerms> terms = new ArrayList<>();
+    for (Layer<?> layer : step.layers()) {
+      terms.add(LayerTerms.of(step, layer, config.weightDecay));
+    }
+    List<Group> groups = config.layerwise ? Group.each(tf, terms) : List.of(Group.all(tf, terms));
+
+    Operand<TFloat64> target = lossMinimum(tf, loss);
+    Operand<TFloat64> h = tf.constant(0.0);
+    Map<String, Operand<TFloat64>> gainOfLayer = new LinkedHashMap<>();
+    for (Group group : groups) {
+      // S = P̂xx ‖g‖² + R;  k = lr (L - L_min) / S, zero for skipped layers;  h = max ‖g‖² / S over active groups.
+      Operand<TFloat64> innovation = tf.math.add(tf.math.mul(pHatXX, group.squaredGradient), measurement);
+      Operand<TFloat64> residual = tf.math.sub(group.loss(tf, loss.mean()), target);
+      Operand<TFloat64> gain =
+          tf.select(group.active, tf.math.div(tf.math.mul(lr, residual), innovation), tf.constant(0.0));
+      Operand<TFloat64> information =
+          tf.select(group.active, tf.math.div(group.squaredGradient, innovation), tf.constant(0.0));
+      h = tf.math.maximum(h, information);
+      for (LayerTerms member : group.members) {
+        gainOfLayer.put(member.layer.name(), gain);
+      }
+    }
+
+    // Posterior covariance (eq 26 with eq 14 / Table 1).
+    Operand<TFloat64> posteriorXX = tf.math.sub(pHatXX, tf.math.mul(h, tf.math.square(pHatXX)));
+
+    Operand<TFloat64> qX;
+    if (config.variant == Variant.VANILLA) {
+      for (LayerTerms layerTerms : terms) {
+        updateVanillaLayer(step, layerTerms, gainOfLayer.get(layerTerms.layer.name()), pHatXX);
+      }
+      qX = tf.constant(config.q);
+      step.assign(pxx, tf.math.add(posteriorXX, qX)); // next predict: P̂ = P + q
+    } else {
+      Operand<TFloat64> pHatVV = tf.identity(pvv);
+      Operand<TFloat64> posteriorXV = tf.math.sub(pHatXV, tf.math.mul(h, tf.math.mul(pHatXX, pHatXV)));
+      Operand<TFloat64> posteriorVV = tf.math.sub(pHatVV, tf.math.mul(h, tf.math.square(pHatXV)));
+      Operand<TFloat64> deviation = tf.constant(0.0);
+      long parameterCount = 0;
+      for (LayerTerms layerTerms : terms) {
+        Operand<TFloat64> layerDeviation =
+            updateDynamicsLayer(step, layerTerms, gainOfLayer.get(layerTerms.layer.name()), pHatXX, pHatXV);
+        if (layerDeviation != null) {
+          deviation = tf.math.add(deviation, layerDeviation);
+        }
+        parameterCount += layerTerms.layer.size();
+      }
+      // Adaptive Q (eq 25): qX = (1/n) Σ ‖x_i - x_avg_i‖²; otherwise the fixed q.
+      qX =
+          config.adaptiveQ && parameterCount > 0
+              ? tf.math.div(deviation, tf.constant((double) parameterCount))
+              : tf.constant(config.q);
+      // Next predict: P̂ = F P Fᵀ + diag(qX, qP).
+      Operand<TFloat64> alpha = tf.constant(config.alpha);
+      step.assign(
+          pxx,
+          tf.math.add(
+              tf.math.add(posteriorXX, tf.math.add(tf.math.mul(tf.constant(2.0), posteriorXV), posteriorVV)), qX));
+      step.assign(pxv, tf.math.mul(alpha, tf.math.add(posteriorXV, posteriorVV)));
+      step.assign(
+          pvv, tf.math.add(tf.math.mul(tf.math.square(alpha), posteriorVV), tf.constant(config.qP)));
+    }
+
+    // Diagnostics: posterior σx², R, qX, and the step size lr P̂xx (L - L_min) / S over all layers as one.
+    Group whole = Group.all(tf, terms);
+    Operand<TFloat64> wholeInnovation = tf.math.add(tf.math.mul(pHatXX, whole.squaredGradient), measurement);
+    sigmaX2 = tf.withName("sigma_x2").identity(posteriorXX);
+    measurementNoise = tf.withName("measurement_noise").identity(measurement);
+    stateNoise = tf.withName("state_noise").identity(qX);
+    effectiveStepSize =
+        tf.withName("effective_step_size")
+            .math.div(
+                tf.math.mul(tf.math.mul(lr, pHatXX), tf.math.sub(whole.loss(tf, loss.mean()), target)),
+                wholeInnovation);
+  }
+
+  /** L_min: a fixed target, or L - u for losses unbounded below. */
+  private Operand<TFloat64> lossMinimum(Ops tf, LossStatistics loss) {
+    if (config.lossOffset != null) {
+      return tf.math.sub(loss.mean(), tf.constant(config.lossOffset));
+    }
+    return tf.constant(config.lossTarget);
+  }
+
+  /** Vanilla (eq 13): x ← x̂ - lr P̂ (L_i - L_min)/S_i g_i. */
+  private <T extends TType> void updateVanillaLayer(
+      UpdateStep step, LayerTerms terms, Operand<TFloat64> gain, Operand<TFloat64> pHat) {
+    @SuppressWarnings("unchecked")
+    Layer<T> layer = (Layer<T>) terms.layer;
+    @SuppressWarnings("unchecked")
+    Operand<T> direction = (Operand<T>) terms.direction;
+    Ops tf = step.tf();
+    Operand<T> c = step.cast(tf.math.mul(gain, pHat), layer.type());
+    step.assign(layer.variable(), Tensors.sub(tf, layer.value(), Tensors.mul(tf, c, direction)));
+  }
+
+  /**
+   * Dynamics (eq 13 for [x, v], then the predict of the next step):
+   * x = x̂ - k P̂xx g;  v = v̂ - k P̂vx g;  x_avg = βx x_avg + (1 - βx) x;  x̂' = x + v;  v̂' = α v.
+   *
+   * @return ‖x - x_avg‖² for adaptive Q, else null
+   */
+  private <T extends TType> Operand<TFloat64> updateDynamicsLayer(
+      UpdateStep step,
+      LayerTerms terms,
+      Operand<TFloat64> gain,
+      Operand<TFloat64> pHatXX,
+      Operand<TFloat64> pHatXV) {
+    @SuppressWarnings("unchecked")
+    Layer<T> layer = (Layer<T>) terms.layer;
+    @SuppressWarnings("unchecked")
+    Operand<T> direction = (Operand<T>) terms.direction;
+    Ops tf = step.tf();
+    Class<T> type = layer.type();
+    @SuppressWarnings("unchecked")
+    Variable<T> velocitySlot = (Variable<T>) velocity.get(layer.name());
+    Operand<T> vHat = tf.identity(velocitySlot);
+    Operand<T> x = Tensors.sub(tf, layer.value(), Tensors.mul(tf, step.cast(tf.math.mul(gain, pHatXX), type), direction));
+    Operand<T> v = Tensors.sub(tf, vHat, Tensors.mul(tf, step.cast(tf.math.mul(gain, pHatXV), type), direction));
+    step.assign(layer.variable(), Tensors.add(tf, x, v));
+    step.assign(velocitySlot, Tensors.mul(tf, step.cast(tf.constant(config.alpha), type), v));
+    if (!config.adaptiveQ) {
+      return null;
+    }
+    @SuppressWarnings("unchecked")
+    Variable<T> averageSlot = (Variable<T>) average.get(layer.name());
+    Operand<T> beta = step.cast(tf.constant(config.betaX), type);
+    Operand<T> oneMinusBeta = step.cast(tf.constant(1 - config.betaX), type);
+    Operand<T> xAverage = Tensors.add(tf, Tensors.mul(tf, beta, tf.identity(averageSlot)), Tensors.mul(tf, oneMinusBeta, x));
+    step.assign(averageSlot, xAverage);
+    return step.squaredNorm(Tensors.sub(tf, x, xAverage));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Diagnostics
+
+  /** σx² after this step's update (before the next predict); fetch with the train op. */
+  public Operand<TFloat64> sigmaX2() {
+    return built(sigmaX2, "sigmaX2()");
+  }
+
+  /** R used by this step (eq 23); fetch with the train op. */
+  public Operand<TFloat64> measurementNoise() {
+    return built(measurementNoise, "measurementNoise()");
+  }
+
+  /** qX for the next predict (eq 25, or the fixed q); fetch with the train op. */
+  public Operand<TFloat64> stateNoise() {
+    return built(stateNoise, "stateNoise()");
+  }
+
+  /**
+   * The step size lr P̂xx (L - L_min) / S of eq 13 with all variables as one layer (S from the global ‖g‖²; with
+   * {@code layerwise=false} it is exactly the step applied). Fetch with the train op.
+   */
+  public Operand<TFloat64> effectiveStepSize() {
+    return built(effectiveStepSize, "effectiveStepSize()");
+  }
+
+  private Operand<TFloat64> built(Operand<TFloat64> value, String what) {
+    if (value == null) {
+      throw new IllegalStateException(getOptimizerName() + "." + what + " is available once minimize ran");
+    }
+    return value;
+  }
+
+  /** One layer's measurement terms: the update direction g_i (+ wd x̂_i), ‖·‖², ½ wd ‖x̂_i‖², active flag. */
+  private static final class LayerTerms {
+    final Layer<?> layer;
+    final Operand<? extends TType> direction;
+    final Operand<TFloat64> squaredGradient;
+    final Operand<TFloat64> rawSquaredGradient;
+    final Operand<TFloat64> decayLoss;
+
+    private LayerTerms(
+        Layer<?> layer,
+        Operand<? extends TType> direction,
+        Operand<TFloat64> squaredGradient,
+        Operand<TFloat64> rawSquaredGradient,
+        Operand<TFloat64> decayLoss) {
+      this.layer = layer;
+      this.direction = direction;
+      this.squaredGradient = squaredGradient;
+      this.rawSquaredGradient = rawSquaredGradient;
+      this.decayLoss = decayLoss;
+    }
+
+    static <T extends TType> LayerTerms of(UpdateStep step, Layer<T> layer, double weightDecay) {
+      Ops tf = step.tf();
+      Operand<TFloat64> raw = step.squaredNorm(layer.gradient());
+      if (weightDecay == 0) {
+        return new LayerTerms(layer, layer.gradient(), raw, raw, tf.constant(0.0));
+      }
+      Operand<T> decayed =
+          Tensors.add(tf, layer.gradient(), Tensors.mul(tf, step.cast(tf.constant(weightDecay), layer.type()), layer.value()));
+      Operand<TFloat64> decayLoss =
+          tf.math.mul(tf.constant(0.5 * weightDecay), step.squaredNorm(layer.value()));
+      return new LayerTerms(layer, decayed, step.squaredNorm(decayed), raw, decayLoss);
+    }
+  }
+
+  /** Variables measured together: one layer (layer-wise) or all of them. */
+  private static final class Group {
+    final List<LayerTerms> members;
+    final Operand<TFloat64> squaredGradient;
+    final Operand<TFloat64> decayLoss;
+    final Operand<org.tensorflow.types.TBool> active;
+
+    private Group(Ops tf, List<LayerTerms> members) {
+      this.members = members;
+      Operand<TFloat64> squared = tf.constant(0.0);
+      Operand<TFloat64> raw = tf.constant(0.0);
+      Operand<TFloat64> decay = tf.constant(0.0);
+      for (LayerTerms member : members) {
+        squared = members.size() == 1 ? member.squaredGradient : tf.math.add(squared, member.squaredGradient);
+        raw = members.size() == 1 ? member.rawSquaredGradient : tf.math.add(raw, member.rawSquaredGradient);
+        decay = members.size() == 1 ? member.decayLoss : tf.math.add(decay, member.decayLoss);
+      }
+      this.squaredGradient = squared;
+      this.decayLoss = decay;
+      this.active = tf.math.greaterEqual(raw, tf.constant(MIN_GRADIENT_NORM * MIN_GRADIENT_NORM));
+    }
+
+    static List<Group> each(Ops tf, List<LayerTerms> terms) {
+      List<Group> groups = new ArrayList<>();
+      for (LayerTerms t : terms) {
+        groups.add(new Group(tf, List.of(t)));
+      }
+      return groups;
+    }
+
+    static Group all(Ops tf, List<LayerTerms> terms) {
+      return new Group(tf, terms);
+    }
+
+    /** L_i = L + ½ wd ‖x̂_i‖² (summed over the group's variables). */
+    Operand<TFloat64> loss(Ops tf, Operand<TFloat64> meanLoss) {
+      return tf.math.add(meanLoss, decayLoss);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Configuration
+
+  /** The validated, immutable hyperparameters. */
+  public static final class Config {
+    public final Variant variant;
+    public final Schedule lr;
+    public final double alpha;
+    public final double sigmaX;
+    public final double sigmaP;
+    public final double sigmaC;
+    public final double q;
+    public final double qP;
+    public final boolean adaptiveQ;
+    public final double betaX;
+    /** Fixed R, or null for the adaptive estimate. */
+    public final Double r;
+    public final double betaR;
+    public final double rInit;
+    public final double lossTarget;
+    /** u of L_min = L - u, or null for a fixed target. */
+    public final Double lossOffset;
+    public final boolean layerwise;
+    public final double weightDecay;
+    public final double clipNorm;
+    public final String name;
+
+    private Config(Builder b) {
+      String opt = "kafisto";
+      this.variant = b.variant;
+      this.lr = b.learningRateSchedule();
+      this.clipNorm = b.clipNormValue();
+      this.name = b.nameValue();
+      boolean dynamics = variant == Variant.DYNAMICS;
+      if (!dynamics) {
+        for (Map.Entry<String, Boolean> e :
+            Map.of(
+                    "alpha", b.alpha != null,
+                    "sigmaP", b.sigmaP != null,
+                    "sigmaC", b.sigmaC != null,
+                    "qP", b.qP != null,
+                    "betaX", b.betaX != null,
+                    "adaptiveQ", Boolean.TRUE.equals(b.adaptiveQ))
+                .entrySet()) {
+          if (e.getValue()) {
+            throw new IllegalArgumentException(
+                "kafisto: " + e.getKey() + " applies to variant=dynamics only (variant is vanilla)");
+          }
+        }
+      }
+      this.alpha = Hyperparameters.unitInterval(opt, "alpha", orDefault(b.alpha, 0.9));
+      this.sigmaX = Hyperparameters.nonNegative(opt, "sigmaX", orDefault(b.sigmaX, 0.1));
+      this.sigmaP = Hyperparameters.nonNegative(opt, "sigmaP", orDefault(b.sigmaP, 0.1));
+      this.sigmaC = Hyperparameters.finite(opt, "sigmaC", orDefault(b.sigmaC, 0.0));
+      if (dynamics && sigmaC * sigmaC > sigmaX * sigmaP) {
+        throw Hyperparameters.invalid(
+            opt, "sigmaC", "in [-sqrt(sigmaX*sigmaP), sqrt(sigmaX*sigmaP)] (P must be a covariance)", sigmaC);
+      }
+      this.q = Hyperparameters.nonNegative(opt, "q", orDefault(b.q, dynamics ? 0.01 : 1.0));
+      this.qP = Hyperparameters.nonNegative(opt, "qP", orDefault(b.qP, 0.01));
+      this.adaptiveQ = dynamics && (b.adaptiveQ == null || b.adaptiveQ);
+      this.betaX = Hyperparameters.unitInterval(opt, "betaX", orDefault(b.betaX, 0.9));
+      if (b.r != null) {
+        if (b.betaR != null || b.rInit != null) {
+          throw new IllegalArgumentException(
+              "kafisto: r fixes R; betaR and rInit apply to the adaptive R only (leave r unset to estimate R)");
+        }
+        this.r = Hyperparameters.positive(opt, "r", b.r);
+      } else {
+        this.r = null;
+      }
+      this.betaR = Hyperparameters.unitInterval(opt, "betaR", orDefault(b.betaR, 0.9));
+      this.rInit = Hyperparameters.nonNegative(opt, "rInit", orDefault(b.rInit, 1.0));
+      if (b.lossOffset != null && b.lossTarget != null) {
+        throw new IllegalArgumentException(
+            "kafisto: set lossTarget (L_min fixed) or lossOffset (L_min = L - u), not both");
+      }
+      this.lossTarget = Hyperparameters.finite(opt, "lossTarget", orDefault(b.lossTarget, 0.0));
+      this.lossOffset = b.lossOffset == null ? null : Hyperparameters.positive(opt, "lossOffset", b.lossOffset);
+      this.layerwise = b.layerwise == null || b.layerwise;
+      this.weightDecay = Hyperparameters.nonNegative(opt, "weightDecay", orDefault(b.weightDecay, 0.0));
+    }
+
+    private static double orDefault(Double value, double fallback) {
+      return value == null ? fallback : value;
+    }
+
+    @Override
+    public String toString() {
+      return "kafisto(variant=" + variant.name().toLowerCase() + ", lr=" + lr + ", alpha=" + alpha + ", sigmaX="
+          + sigmaX + ", sigmaP=" + sigmaP + ", sigmaC=" + sigmaC + ", q=" + q + ", qP=" + qP + ", adaptiveQ="
+          + adaptiveQ + ", betaX=" + betaX + ", r=" + (r == null ? "adaptive" : r) + ", betaR=" + betaR
+          + ", rInit=" + rInit + ", " + (lossOffset == null ? "lossTarget=" + lossTarget : "lossOffset=" + lossOffset)
+          + ", layerwise=" + layerwise + ", weightDecay=" + weightDecay + ", clipNorm=" + clipNorm + ")";
+    }
+  }
+
+  /**
+   * Builds {@link Kafisto}. Unset values take the defaults of the chosen variant. Setting a Dynamics-only
+   * hyperparameter (alpha, sigmaP, sigmaC, qP, betaX, adaptiveQ) with {@code variant=vanilla} is an error.
+   */
+  public static final class Builder extends OptimizerBuilder<Builder, Kafisto> {
+    private Variant variant = Variant.DYNAMICS;
+    private Double alpha;
+    private Double sigmaX;
+    private Double sigmaP;
+    private Double sigmaC;
+    private Double q;
+    private Double qP;
+    private Boolean adaptiveQ;
+    private Double betaX;
+    private Double r;
+    private Double betaR;
+    private Double rInit;
+    private Double lossTarget;
+    private Double lossOffset;
+    private Boolean layerwise;
+    private Double weightDecay;
+
+    private Builder() {
+      super("kafisto", 1.0);
+      key("variant", v -> variant(choice("variant", Variant.class, v)));
+      key("alpha", v -> alpha(number("alpha", v)));
+      key("sigmaX", v -> sigmaX(number("sigmaX", v)));
+      key("sigmaP", v -> sigmaP(number("sigmaP", v)));
+      key("sigmaC", v -> sigmaC(number("sigmaC", v)));
+      key("q", v -> q(number("q", v)));
+      key("qP", v -> qP(number("qP", v)));
+      key("adaptiveQ", v -> adaptiveQ(bool("adaptiveQ", v)));
+      key("betaX", v -> betaX(number("betaX", v)));
+      key("r", v -> r(number("r", v)));
+      key("betaR", v -> betaR(number("betaR", v)));
+      key("rInit", v -> rInit(number("rInit", v)));
+      key("lossTarget", v -> lossTarget(number("lossTarget", v)));
+      key("lossOffset", v -> lossOffset(number("lossOffset", v)));
+      key("layerwise", v -> layerwise(bool("layerwise", v)));
+      key("weightDecay", v -> weightDecay(number("weightDecay", v)));
+    }
+
+    /** vanilla or dynamics (default). */
+    public Builder variant(Variant value) {
+      if (value == null) {
+        throw new IllegalArgumentException("kafisto: variant must be vanilla or dynamics");
+      }
+      this.variant = value;
+      return this;
+    }
+
+    /** Velocity decay α in [0, 1) (Dynamics; default 0.9). */
+    public Builder alpha(double value) {
+      this.alpha = value;
+      return this;
+    }
+
+    /** Initial σx² (the variance; default 0.1; Vanilla's σ²). */
+    public Builder sigmaX(double value) {
+      this.sigmaX = value;
+      return this;
+    }
+
+    /** Initial σp², velocity variance (Dynamics; default 0.1). */
+    public Builder sigmaP(double value) {
+      this.sigmaP = value;
+      return this;
+    }
+
+    /** Initial σc², weight-velocity covariance (Dynamics; default 0). */
+    public Builder sigmaC(double value) {
+      this.sigmaC = value;
+      return this;
+    }
+
+    /**
+     * State noise: Vanilla's q (default 1.0), Dynamics' qX (default 0.01; fixed when adaptiveQ=false, the starting
+     * value otherwise).
+     */
+    public Builder q(double value) {
+      this.q = value;
+      return this;
+    }
+
+    /** Velocity state noise qP (Dynamics; default 0.01). */
+    public Builder qP(double value) {
+      this.qP = value;
+      return this;
+    }
+
+    /** Estimate qX online (eqs 24-25; Dynamics; default true). */
+    public Builder adaptiveQ(boolean value) {
+      this.adaptiveQ = value;
+      return this;
+    }
+
+    /** βx of the running weight average (eq 24; default 0.9). */
+    public Builder betaX(double value) {
+      this.betaX = value;
+      return this;
+    }
+
+    /** A fixed measurement noise R > 0 instead of the adaptive estimate (eq 23). */
+    public Builder r(double value) {
+      this.r = value;
+      return this;
+    }
+
+    /** βR of the adaptive R (eq 23; default 0.9). */
+    public Builder betaR(double value) {
+      this.betaR = value;
+      return this;
+    }
+
+    /** Starting value of the adaptive R (default 1.0). */
+    public Builder rInit(double value) {
+      this.rInit = value;
+      return this;
+    }
+
+    /** A fixed loss target L_min (default 0). */
+    public Builder lossTarget(double value) {
+      this.lossTarget = value;
+      return this;
+    }
+
+    /** u > 0 for L_min = L - u, for losses unbounded below (paper §5.2 uses 4 for WGAN-GP). */
+    public Builder lossOffset(double value) {
+      this.lossOffset = value;
+      return this;
+    }
+
+    /** One measurement per variable with the max of eq 26 (default true), or all variables as one. */
+    public Builder layerwise(boolean value) {
+      this.layerwise = value;
+      return this;
+    }
+
+    /** Weight decay wd >= 0 as in the authors' code (default 0). */
+    public Builder weightDecay(double value) {
+      this.weightDecay = value;
+      return this;
+    }
+
+    Config validate() {
+      return new Config(this);
+    }
+
+    @Override
+    public Kafisto build(Graph graph) {
+      return new Kafisto(graph, validate());
+    }
+  }
+}

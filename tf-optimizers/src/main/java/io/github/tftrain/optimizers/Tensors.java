@@ -1,0 +1,86 @@
+package io.github.tftrain.optimizers;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TType;
+
+/**
+ * Typed element-wise and full-reduction helpers. TF-Java's math ops are generic over {@code TNumber}; optimizer
+ * code is generic over a layer's float type {@code T}, so these keep the casts in one place.
+ */
+final class Tensors {
+  private Tensors() {}
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <T extends TType> Operand<T> add(Ops tf, Operand<T> a, Operand<T> b) {
+    return (Operand<T>) tf.math.add((Operand) a, (Operand) b);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <T extends TType> Operand<T> sub(Ops tf, Operand<T> a, Operand<T> b) {
+    return (Operand<T>) tf.math.sub((Operand) a, (Operand) b);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <T extends TType> Operand<T> mul(Ops tf, Operand<T> a, Operand<T> b) {
+    return (Operand<T>) tf.math.mul((Operand) a, (Operand) b);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <T extends TType> Operand<T> div(Ops tf, Operand<T> a, Operand<T> b) {
+    return (Operand<T>) tf.math.div((Operand) a, (Operand) b);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <T extends TType> Operand<T> maximum(Ops tf, Operand<T> a, Operand<T> b) {
+    return (Operand<T>) tf.math.maximum((Operand) a, (Operand) b);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <T extends TType> Operand<T> square(Ops tf, Operand<T> a) {
+    return (Operand<T>) tf.math.square((Operand) a);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <T extends TType> Operand<T> sqrt(Ops tf, Operand<T> a) {
+    return (Operand<T>) tf.math.sqrt((Operand) a);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <T extends TType> Operand<T> abs(Ops tf, Operand<T> a) {
+    return (Operand<T>) tf.math.abs((Operand) a);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <T extends TType> Operand<T> neg(Ops tf, Operand<T> a) {
+    return (Operand<T>) tf.math.neg((Operand) a);
+  }
+
+  /** Sum over all elements (a scalar). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <T extends TType> Operand<T> sum(Ops tf, Operand<T> a) {
+    return (Operand<T>) tf.sum((Operand) a, allAxes(tf, a));
+  }
+
+  /** Maximum over all elements (a scalar). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <T extends TType> Operand<T> max(Ops tf, Operand<T> a) {
+    return (Operand<T>) tf.max((Operand) a, allAxes(tf, a));
+  }
+
+  /** Mean over all elements (a scalar). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <T extends TType> Operand<T> mean(Ops tf, Operand<T> a) {
+    return (Operand<T>) tf.math.mean((Operand) a, allAxes(tf, a));
+  }
+
+  private static Operand<TInt32> allAxes(Ops tf, Operand<?> a) {
+    int rank = a.shape().numDimensions();
+    int[] axes = new int[rank];
+    for (int i = 0; i < rank; i++) {
+      axes[i] = i;
+    }
+    return tf.constant(axes);
+  }
+}

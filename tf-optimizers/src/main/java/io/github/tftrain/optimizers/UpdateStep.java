@@ -1,0 +1,139 @@
+package io.github.tftrain.optimizers;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TType;
+
+/**
+ * Everything one optimizer step may read, and the writes it asks for.
+ *
+ * <p>An optimizer's {@link LossAwareOptimizer#update} computes new values as pure tensors from the reads here, then
+ * registers the writes with {@link #assign} (copy a new value into a state variable) or {@link #inPlace} (a fused
+ * kernel such as {@code ApplyAdam} that reads and writes its variables itself). The base class issues every write only
+ * after every new value, gradient and loss of the step has been computed. This ordering matters for legacy
+ * {@code VariableV2} state: a read of such a variable aliases its buffer, so without it a gradient op still reading a
+ * weight could see the weight's updated value, or one layer could see another's new state.
+ */
+public final class UpdateStep {
+  private final Ops tf;
+  private final List<Layer<?>> layers;
+  private final Operand<TInt64> step;
+  private final Operand<TFloat64> learningRate;
+  private final LossStatistics loss;
+  private final List<Op> computed = new ArrayList<>();
+  private final List<Function<Ops, Op>> writes = new ArrayList<>();
+
+  UpdateStep(
+      Ops tf,
+      List<Layer<?>> layers,
+      Operand<TInt64> step,
+      Operand<TFloat64> learningRate,
+      LossStatistics loss) {
+    this.tf = tf;
+    this.layers = Collections.unmodifiableList(new ArrayList<>(layers));
+    this.step = step;
+    this.learningRate = learningRate;
+    this.loss = loss;
+  }
+
+  /** Ops to build the step's computations with, under the optimizer's name scope. */
+  public Ops tf() {
+    return tf;
+  }
+
+  /** The variables that received a gradient this step, in graph order. */
+  public List<Layer<?>> layers() {
+    return layers;
+  }
+
+  /** The number of updates applied before this one (int64 scalar; 0 on the first step). */
+  public Operand<TInt64> step() {
+    return step;
+  }
+
+  /** The step as float64. */
+  public Operand<TFloat64> stepAsDouble() {
+    return tf.dtypes.cast(step, TFloat64.class);
+  }
+
+  /** The scheduled learning rate (KaFiStO: gain) at {@link #step()}, float64. */
+  public Operand<TFloat64> learningRate() {
+    return learningRate;
+  }
+
+  /** The loss, when the caller provided one. */
+  public Optional<LossStatistics> loss() {
+    return Optional.ofNullable(loss);
+  }
+
+  /**
+   * Requests {@code state <- newValue} once the step's computations are done.
+   *
+   * @param state a variable's reference output (a {@code VariableV2})
+   * @param newValue its value after this step
+   */
+  public <T extends TType> void assign(Operand<T> state, Operand<T> newValue) {
+    computed.add(newValue);
+    writes.add(after -> after.assign(state, newValue));
+  }
+
+  /**
+   * Requests a fused in-place kernel (which reads and writes its variables itself) once the step's computations are
+   * done. Its tensor inputs should come from this step's computations, registered with {@link #dependOn}.
+   *
+   * @param kernel builds the kernel with the given ops (which carry the ordering)
+   */
+  public void inPlace(Function<Ops, Op> kernel) {
+    writes.add(kernel);
+  }
+
+  /** Marks a computed tensor as an input the writes must wait for (new values given to {@link #assign} already are). */
+  public void dependOn(Op value) {
+    computed.add(value);
+  }
+
+  /** Casts a float64 scalar to a layer's element type (no-op for float64). */
+  public <T extends TType> Operand<T> cast(Operand<TFloat64> value, Class<T> type) {
+    if (type == TFloat64.class) {
+      @SuppressWarnings("unchecked")
+      Operand<T> same = (Operand<T>) value;
+      return same;
+    }
+    return tf.dtypes.cast(value, type);
+  }
+
+  /** Casts a layer-typed tensor to float64 (no-op for float64). */
+  public Operand<TFloat64> toDouble(Operand<? extends TType> value) {
+    if (value.type() == TFloat64.class) {
+      @SuppressWarnings("unchecked")
+      Operand<TFloat64> same = (Operand<TFloat64>) value;
+      return same;
+    }
+    return tf.dtypes.cast(value, TFloat64.class);
+  }
+
+  /**
+   * The squared L2 norm of a tensor as a float64 scalar, in one fused pass ({@code L2Loss} is sum(x^2)/2).
+   */
+  public Operand<TFloat64> squaredNorm(Operand<? extends TType> x) {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Operand<TFloat64> half = toDouble(tf.nn.l2Loss((Operand) x));
+    return tf.math.mul(tf.constant(2.0), half);
+  }
+
+  List<Op> computed() {
+    return computed;
+  }
+
+  List<Function<Ops, Op>> writes() {
+    return writes;
+  }
+}
