@@ -21,11 +21,7 @@ final class Trajectories {
     return float64 ? FLOAT64_TOLERANCE : FLOAT32_TOLERANCE;
   }
 
-  /**
-   * Trains {@code steps} steps with both and asserts that every variable matches the reference after every step.
-   *
-   * @return the graph optimizer (for further checks)
-   */
+  /** Trains {@code steps} steps with both and asserts that every variable matches the reference after every step. */
   static void compare(
       String label,
       boolean perExample,
@@ -33,22 +29,33 @@ final class Trajectories {
       int steps,
       Function<Graph, LossAwareOptimizer> factory,
       Function<double[][], ReferenceOptimizer> reference) {
+    compare(label, perExample, float64, steps, factory, reference, tolerance(float64));
+  }
+
+  /** As above with an explicit relative tolerance. */
+  static void compare(
+      String label,
+      boolean perExample,
+      boolean float64,
+      int steps,
+      Function<Graph, LossAwareOptimizer> factory,
+      Function<double[][], ReferenceOptimizer> reference,
+      double tolerance) {
     RegressionProblem problem = new RegressionProblem(steps, perExample);
     ReferenceOptimizer ref = reference.apply(problem.initial);
     try (RegressionProblem.InGraph g = problem.new InGraph(float64)) {
       LossAwareOptimizer optimizer = factory.apply(g.graph);
       Op train = optimizer.minimize(g.loss());
-      assertClose(label + " at start", ref.currentPoint(), g.values(), float64);
+      assertClose(label + " at start", ref.currentPoint(), g.values(), tolerance);
       for (int step = 0; step < steps; step++) {
         g.run(train, step, List.of());
         ref.step(problem, step);
-        assertClose(label + " after step " + (step + 1), ref.currentPoint(), g.values(), float64);
+        assertClose(label + " after step " + (step + 1), ref.currentPoint(), g.values(), tolerance);
       }
     }
   }
 
-  static void assertClose(String label, double[][] expected, double[][] actual, boolean float64) {
-    double tol = tolerance(float64);
+  static void assertClose(String label, double[][] expected, double[][] actual, double tol) {
     for (int i = 0; i < expected.length; i++) {
       for (int j = 0; j < expected[i].length; j++) {
         assertClose(label + ", variable " + i + "[" + j + "]", expected[i][j], actual[i][j], tol);
