@@ -59,6 +59,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
   private final Schedule learningRate;
   private final double clipNorm;
   private Op trainOp;
+  private int gradientCalls;
   private List<Layer<?>> rawLayers;
   private Operand<TFloat64> learningRateAtStep;
   private Operand<TFloat64> gradientNorm;
@@ -263,6 +264,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
   }
 
   private Op build(Operand<?> loss, List<? extends Variable<?>> variables, String name) {
+    requireNotBuilt();
     LossStatistics stats = LossStatistics.of(scope, loss);
     return apply(gradients(stats, variables), stats, name);
   }
@@ -281,8 +283,10 @@ public abstract class LossAwareOptimizer extends Optimizer {
       return pairs;
     }
     Output<?>[] xs = reached.toArray(new Output<?>[0]);
-    Output<?>[] grads =
-        graph.addGradients(scopeName + "/gradients", new Output<?>[] {stats.objective().asOutput()}, xs, null);
+    // Each call gets its own prefix: TF refuses a prefix that already names nodes.
+    String prefix = scopeName + "/gradients" + (gradientCalls == 0 ? "" : "_" + gradientCalls);
+    gradientCalls++;
+    Output<?>[] grads = graph.addGradients(prefix, new Output<?>[] {stats.objective().asOutput()}, xs, null);
     for (int i = 0; i < xs.length; i++) {
       if (!isMissing(grads[i])) {
         pairs.add(pair(grads[i], xs[i]));
@@ -320,12 +324,16 @@ public abstract class LossAwareOptimizer extends Optimizer {
     }
   }
 
-  private Op apply(List<GradAndVar<? extends TType>> gradsAndVars, LossStatistics loss, String name) {
+  private void requireNotBuilt() {
     if (trainOp != null) {
       throw new IllegalStateException(
           scopeName + " already built a train op; an optimizer owns its step counter and state, so create one "
               + "optimizer per train op");
     }
+  }
+
+  private Op apply(List<GradAndVar<? extends TType>> gradsAndVars, LossStatistics loss, String name) {
+    requireNotBuilt();
     if (needsLoss() && loss == null) {
       throw new IllegalStateException(scopeName + " needs the loss");
     }

@@ -102,17 +102,18 @@ public interface Schedule {
   }
 
   /**
-   * The infimum of the values the schedule takes over all steps. Optimizers use it to reject schedules that leave a
-   * hyperparameter's valid range (a negative learning rate, say) when they are built rather than mid-training.
+   * A lower bound of the values the schedule takes over all steps: exact (the infimum) for the basic schedules,
+   * possibly lower for a warmup wrapper. Optimizers use it to reject schedules that leave a hyperparameter's valid
+   * range (a negative learning rate, say) when they are built rather than mid-training.
    *
-   * @return the smallest value (or the limit approached), possibly {@code -Infinity}
+   * @return the bound, possibly {@code -Infinity}
    */
   double minimumValue();
 
   /**
-   * The supremum of the values the schedule takes over all steps.
+   * An upper bound of the values the schedule takes over all steps, in the same sense as {@link #minimumValue()}.
    *
-   * @return the largest value (or the limit approached), possibly {@code +Infinity}
+   * @return the bound, possibly {@code +Infinity}
    */
   double maximumValue();
 }
