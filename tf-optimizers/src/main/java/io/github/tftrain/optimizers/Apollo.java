@@ -59,6 +59,7 @@ public final class Apollo extends LossAwareOptimizer {
   }
 
   private final Config config;
+  private final UpdateKernel kernel;
   private final Map<String, Slots> slots = new LinkedHashMap<>();
 
   /** Apollo with the default configuration. */
@@ -69,6 +70,12 @@ public final class Apollo extends LossAwareOptimizer {
   private Apollo(Graph graph, Config config) {
     super(graph, config.name, config.lr, config.clipNorm);
     this.config = config;
+    this.kernel = config.kernel.resolve("apollo");
+  }
+
+  /** The kernel the update runs on here: NATIVE or GRAPH. */
+  public UpdateKernel kernel() {
+    return kernel;
   }
 
   /** A builder with the documented defaults. */
@@ -116,8 +123,39 @@ public final class Apollo extends LossAwareOptimizer {
             tf.constant(1 - config.beta),
             tf.math.sub(tf.constant(1.0), tf.math.pow(tf.constant(config.beta), tNext)));
     for (Layer<?> layer : step.layers()) {
-      updateLayer(step, layer, alpha, learningRate);
+      if (kernel == UpdateKernel.NATIVE) {
+        nativeUpdate(step, layer, alpha, learningRate);
+      } else {
+        updateLayer(step, layer, alpha, learningRate);
+      }
     }
+  }
+
+  /** The same update as {@link #updateLayer}, in the fused kernel: two passes over the variable, in place. */
+  private void nativeUpdate(UpdateStep step, Layer<?> layer, Operand<TFloat64> alpha, Operand<TFloat64> lr) {
+    step.dependOn(alpha);
+    step.dependOn(lr);
+    Slots s = slots.get(layer.name());
+    step.inPlace(
+        after ->
+            NativeKernels.op(
+                after
+                    .scope()
+                    .opBuilder(NativeKernels.APOLLO, "apollo_update")
+                    .addInput(layer.variable())
+                    .addInput(s.expAvgGrad.asOutput())
+                    .addInput(s.approxHessian.asOutput())
+                    .addInput(s.update.asOutput())
+                    .addInput(layer.gradient().asOutput())
+                    .addInput(lr.asOutput())
+                    .addInput(alpha.asOutput())
+                    .addInput(after.constant(config.eps).asOutput())
+                    .addInput(after.constant(config.sigma).asOutput())
+                    .addInput(after.constant(config.weightDecay).asOutput())
+                    .setAttr("T", layer.gradient().asOutput().dataType())
+                    .setAttr("rebound", config.rebound.name().toLowerCase(java.util.Locale.ROOT))
+                    .setAttr("weight_decay_type", config.weightDecayType.name().toLowerCase(java.util.Locale.ROOT))
+                    .build()));
   }
 
   private <T extends TType> void updateLayer(
@@ -221,9 +259,12 @@ public final class Apollo extends LossAwareOptimizer {
     public final WeightDecayType weightDecayType;
     public final double clipNorm;
     public final String name;
+    /** The requested update kernel (see {@link UpdateKernel}). */
+    public final UpdateKernel kernel;
 
     private Config(Builder b) {
       String opt = "apollo";
+      this.kernel = b.kernel;
       this.lr = b.learningRateSchedule();
       this.clipNorm = b.clipNormValue();
       this.name = b.nameValue();
@@ -232,7 +273,8 @@ public final class Apollo extends LossAwareOptimizer {
         throw Hyperparameters.invalid(opt, "lr", "> 0 at step 0 (the warmup's target)", base);
       }
       this.beta = Hyperparameters.unitInterval(opt, "beta", b.beta);
-      this.eps = Hyperparameters.nonNegative(opt, "eps", b.eps);
+      // eps = 0 would divide 0 by 0 on the first step (d starts at 0), so unlike the authors' code it must be > 0.
+      this.eps = Hyperparameters.positive(opt, "eps", b.eps);
       this.rebound = b.rebound;
       this.sigma = Hyperparameters.positive(opt, "sigma", b.sigma);
       this.warmup = Hyperparameters.nonNegative(opt, "warmup", b.warmup);
@@ -252,7 +294,8 @@ public final class Apollo extends LossAwareOptimizer {
     public String toString() {
       return "apollo(lr=" + lr + ", beta=" + beta + ", eps=" + eps + ", rebound=" + rebound.name().toLowerCase()
           + ", sigma=" + sigma + ", warmup=" + warmup + ", initLr=" + initLr + ", weightDecay=" + weightDecay
-          + ", weightDecayType=" + weightDecayType.name().toLowerCase() + ", clipNorm=" + clipNorm + ")";
+          + ", weightDecayType=" + weightDecayType.name().toLowerCase() + ", clipNorm=" + clipNorm + ", kernel="
+          + kernel.name().toLowerCase() + ")";
     }
   }
 
@@ -266,6 +309,7 @@ public final class Apollo extends LossAwareOptimizer {
     private Double initLr;
     private double weightDecay = 0;
     private WeightDecayType weightDecayType;
+    private UpdateKernel kernel = UpdateKernel.AUTO;
 
     private Builder() {
       super("apollo", 0.01);
@@ -277,6 +321,16 @@ public final class Apollo extends LossAwareOptimizer {
       key("initLr", v -> initLr(number("initLr", v)));
       key("weightDecay", v -> weightDecay(number("weightDecay", v)));
       key("weightDecayType", v -> weightDecayType(choice("weightDecayType", WeightDecayType.class, v)));
+      key("kernel", v -> kernel(choice("kernel", UpdateKernel.class, v)));
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      if (value == null) {
+        throw new IllegalArgumentException("apollo: kernel must be auto, native or graph");
+      }
+      this.kernel = value;
+      return this;
     }
 
     /** Averaging coefficient β in [0, 1) (default 0.9). */
@@ -285,7 +339,7 @@ public final class Apollo extends LossAwareOptimizer {
       return this;
     }
 
-    /** eps >= 0 (default 1e-4). */
+    /** eps > 0 (default 1e-4). */
     public Builder eps(double value) {
       this.eps = value;
       return this;

@@ -72,6 +72,7 @@ public final class Kafisto extends LossAwareOptimizer {
   static final double MIN_GRADIENT_NORM = 1e-9;
 
   private final Config config;
+  private final UpdateKernel kernel;
 
   // Filter state (float64 scalars). Vanilla uses pxx only (named "p").
   private Variable<TFloat64> pxx;
@@ -95,6 +96,12 @@ public final class Kafisto extends LossAwareOptimizer {
   private Kafisto(Graph graph, Config config) {
     super(graph, config.name, config.lr, config.clipNorm);
     this.config = config;
+    this.kernel = config.kernel.resolve("kafisto");
+  }
+
+  /** The kernel the Dynamics update runs on here: NATIVE or GRAPH (Vanilla always uses ApplyGradientDescent). */
+  public UpdateKernel kernel() {
+    return kernel;
   }
 
   /** A builder with the documented defaults. */
@@ -191,54 +198,69 @@ public final class Kafisto extends LossAwareOptimizer {
     // Posterior covariance (eq 26 with eq 14 / Table 1).
     Operand<TFloat64> posteriorXX = tf.math.sub(pHatXX, tf.math.mul(h, tf.math.square(pHatXX)));
 
-    Operand<TFloat64> qX;
     if (config.variant == Variant.VANILLA) {
       for (LayerTerms layerTerms : terms) {
         updateVanillaLayer(step, layerTerms, gainOfLayer.get(layerTerms.layer.name()), pHatXX);
       }
-      qX = tf.constant(config.q);
-      step.assign(pxx, tf.math.add(posteriorXX, qX)); // next predict: P̂ = P + q
+      stateNoise = tf.withName("state_noise").constant(config.q);
+      step.assign(pxx, tf.math.add(posteriorXX, stateNoise)); // next predict: P̂ = P + q
     } else {
       Operand<TFloat64> pHatVV = tf.identity(pvv);
       Operand<TFloat64> posteriorXV = tf.math.sub(pHatXV, tf.math.mul(h, tf.math.mul(pHatXX, pHatXV)));
       Operand<TFloat64> posteriorVV = tf.math.sub(pHatVV, tf.math.mul(h, tf.math.square(pHatXV)));
-      Operand<TFloat64> deviation = tf.constant(0.0);
-      long parameterCount = 0;
-      for (LayerTerms layerTerms : terms) {
-        Operand<TFloat64> layerDeviation =
-            updateDynamicsLayer(step, layerTerms, gainOfLayer.get(layerTerms.layer.name()), pHatXX, pHatXV);
-        if (layerDeviation != null) {
-          deviation = tf.math.add(deviation, layerDeviation);
-        }
-        parameterCount += layerTerms.layer.size();
-      }
-      // Adaptive Q (eq 25): qX = (1/n) Σ ‖x_i - x_avg_i‖²; otherwise the fixed q.
-      qX =
-          config.adaptiveQ && parameterCount > 0
-              ? tf.math.div(deviation, tf.constant((double) parameterCount))
-              : tf.constant(config.q);
-      // Next predict: P̂ = F P Fᵀ + diag(qX, qP).
+      // Next predict: P̂ = F P Fᵀ + diag(qX, qP) with F = [[1, 1], [0, α]].
       Operand<TFloat64> alpha = tf.constant(config.alpha);
-      step.assign(
-          pxx,
-          tf.math.add(
-              tf.math.add(posteriorXX, tf.math.add(tf.math.mul(tf.constant(2.0), posteriorXV), posteriorVV)), qX));
       step.assign(pxv, tf.math.mul(alpha, tf.math.add(posteriorXV, posteriorVV)));
-      step.assign(
-          pvv, tf.math.add(tf.math.mul(tf.math.square(alpha), posteriorVV), tf.constant(config.qP)));
+      step.assign(pvv, tf.math.add(tf.math.mul(tf.math.square(alpha), posteriorVV), tf.constant(config.qP)));
+      Operand<TFloat64> predictedXX =
+          tf.math.add(posteriorXX, tf.math.add(tf.math.mul(tf.constant(2.0), posteriorXV), posteriorVV));
+      long parameterCount = terms.stream().mapToLong(t -> t.layer.size()).sum();
+      if (kernel == UpdateKernel.NATIVE) {
+        List<UpdateStep.PendingKernel> kernels = new ArrayList<>();
+        for (LayerTerms layerTerms : terms) {
+          kernels.add(
+              nativeDynamicsLayer(step, layerTerms.layer, gainOfLayer.get(layerTerms.layer.name()), pHatXX, pHatXV));
+        }
+        if (!config.adaptiveQ) {
+          step.assign(pxx, tf.math.add(predictedXX, stateNoise(tf, tf.constant(0.0), parameterCount)));
+        } else {
+          // qX needs the kernels' deviation sums, so P̂xx is written after them.
+          step.lateWrite(
+            after -> {
+              Operand<TFloat64> deviation = after.constant(0.0);
+              for (UpdateStep.PendingKernel k : kernels) {
+                deviation = after.math.add(deviation, k.op().op().<TFloat64>output(0));
+              }
+              return after.assign(pxx, after.math.add(predictedXX, stateNoise(after, deviation, parameterCount)));
+            });
+        }
+      } else {
+        Operand<TFloat64> deviation = tf.constant(0.0);
+        for (LayerTerms layerTerms : terms) {
+          Operand<TFloat64> layerDeviation =
+              updateDynamicsLayer(step, layerTerms, gainOfLayer.get(layerTerms.layer.name()), pHatXX, pHatXV);
+          if (layerDeviation != null) {
+            deviation = tf.math.add(deviation, layerDeviation);
+          }
+        }
+        step.assign(pxx, tf.math.add(predictedXX, stateNoise(tf, deviation, parameterCount)));
+      }
     }
 
-    // Diagnostics: posterior σx², R, qX, and the step size lr P̂xx (L - L_min) / S over all layers as one.
+    // Diagnostics: posterior σx², R and the step size lr P̂xx (L - L_min) / S over all layers as one. They read
+    // the filter state, so they join the computations every write waits for (stateNoise is set with qX above).
     Group whole = Group.all(tf, terms);
     Operand<TFloat64> wholeInnovation = tf.math.add(tf.math.mul(pHatXX, whole.squaredGradient), measurement);
     sigmaX2 = tf.withName("sigma_x2").identity(posteriorXX);
     measurementNoise = tf.withName("measurement_noise").identity(measurement);
-    stateNoise = tf.withName("state_noise").identity(qX);
     effectiveStepSize =
         tf.withName("effective_step_size")
             .math.div(
                 tf.math.mul(tf.math.mul(lr, pHatXX), tf.math.sub(whole.loss(tf, loss.mean()), target)),
                 wholeInnovation);
+    step.dependOn(sigmaX2);
+    step.dependOn(measurementNoise);
+    step.dependOn(effectiveStepSize);
   }
 
   /** L_min: a fixed target, or L - u for losses unbounded below. */
@@ -249,7 +271,20 @@ public final class Kafisto extends LossAwareOptimizer {
     return tf.constant(config.lossTarget);
   }
 
-  /** Vanilla (eq 13): x ← x̂ - lr P̂ (L_i - L_min)/S_i g_i. */
+  /** qX for the next predict: adaptive (eq 25, (1/n) Σ_i ‖x_i - x_avg_i‖²) or the fixed q; also the diagnostic. */
+  private Operand<TFloat64> stateNoise(Ops tf, Operand<TFloat64> deviation, long parameterCount) {
+    Operand<TFloat64> qX =
+        config.adaptiveQ && parameterCount > 0
+            ? tf.math.div(deviation, tf.constant((double) parameterCount))
+            : tf.constant(config.q);
+    stateNoise = tf.withName("state_noise").identity(qX);
+    return stateNoise;
+  }
+
+  /**
+   * Vanilla (eq 13): x ← x̂ - lr P̂ (L_i - L_min)/S_i g_i, with TF's fused in-place ApplyGradientDescent (its
+   * arithmetic is exactly this, on either kernel setting).
+   */
   private <T extends TType> void updateVanillaLayer(
       UpdateStep step, LayerTerms terms, Operand<TFloat64> gain, Operand<TFloat64> pHat) {
     @SuppressWarnings("unchecked")
@@ -258,7 +293,45 @@ public final class Kafisto extends LossAwareOptimizer {
     Operand<T> direction = (Operand<T>) terms.direction;
     Ops tf = step.tf();
     Operand<T> c = step.cast(tf.math.mul(gain, pHat), layer.type());
-    step.assign(layer.variable(), Tensors.sub(tf, layer.value(), Tensors.mul(tf, c, direction)));
+    step.dependOn(c);
+    step.dependOn(direction);
+    step.inPlace(after -> after.train.applyGradientDescent(layer.variable(), c, direction));
+  }
+
+  /**
+   * Dynamics with the fused kernel: the same per-element update as {@link #updateDynamicsLayer} in one in-place
+   * pass (weight decay applied inside); its output is Σ ‖x - x_avg‖² (adaptive Q only).
+   */
+  private UpdateStep.PendingKernel nativeDynamicsLayer(
+      UpdateStep step,
+      Layer<?> layer,
+      Operand<TFloat64> gain,
+      Operand<TFloat64> pHatXX,
+      Operand<TFloat64> pHatXV) {
+    Ops tf = step.tf();
+    Operand<TFloat64> positionGain = tf.math.mul(gain, pHatXX);
+    Operand<TFloat64> velocityGain = tf.math.mul(gain, pHatXV);
+    step.dependOn(positionGain);
+    step.dependOn(velocityGain);
+    String op = config.adaptiveQ ? NativeKernels.KAFISTO_DYNAMICS : NativeKernels.KAFISTO_DYNAMICS_FIXED_Q;
+    return step.inPlace(
+        after -> {
+          var builder = after.scope().opBuilder(op, "kafisto_update").addInput(layer.variable());
+          builder.addInput(velocity.get(layer.name()).asOutput());
+          if (config.adaptiveQ) {
+            builder.addInput(average.get(layer.name()).asOutput());
+          }
+          return NativeKernels.op(
+              builder
+                  .addInput(layer.gradient().asOutput())
+                  .addInput(positionGain.asOutput())
+                  .addInput(velocityGain.asOutput())
+                  .addInput(after.constant(config.alpha).asOutput())
+                  .addInput(after.constant(config.betaX).asOutput())
+                  .addInput(after.constant(config.weightDecay).asOutput())
+                  .setAttr("T", layer.gradient().asOutput().dataType())
+                  .build());
+        });
   }
 
   /**
@@ -432,9 +505,12 @@ public final class Kafisto extends LossAwareOptimizer {
     public final double weightDecay;
     public final double clipNorm;
     public final String name;
+    /** The requested update kernel (see {@link UpdateKernel}). */
+    public final UpdateKernel kernel;
 
     private Config(Builder b) {
       String opt = "kafisto";
+      this.kernel = b.kernel;
       this.variant = b.variant;
       this.lr = b.learningRateSchedule();
       this.clipNorm = b.clipNormValue();
@@ -499,7 +575,8 @@ public final class Kafisto extends LossAwareOptimizer {
           + sigmaX + ", sigmaP=" + sigmaP + ", sigmaC=" + sigmaC + ", q=" + q + ", qP=" + qP + ", adaptiveQ="
           + adaptiveQ + ", betaX=" + betaX + ", r=" + (r == null ? "adaptive" : r) + ", betaR=" + betaR
           + ", rInit=" + rInit + ", " + (lossOffset == null ? "lossTarget=" + lossTarget : "lossOffset=" + lossOffset)
-          + ", layerwise=" + layerwise + ", weightDecay=" + weightDecay + ", clipNorm=" + clipNorm + ")";
+          + ", layerwise=" + layerwise + ", weightDecay=" + weightDecay + ", clipNorm=" + clipNorm + ", kernel="
+          + kernel.name().toLowerCase() + ")";
     }
   }
 
@@ -524,6 +601,7 @@ public final class Kafisto extends LossAwareOptimizer {
     private Double lossOffset;
     private Boolean layerwise;
     private Double weightDecay;
+    private UpdateKernel kernel = UpdateKernel.AUTO;
 
     private Builder() {
       super("kafisto", 1.0);
@@ -543,6 +621,16 @@ public final class Kafisto extends LossAwareOptimizer {
       key("lossOffset", v -> lossOffset(number("lossOffset", v)));
       key("layerwise", v -> layerwise(bool("layerwise", v)));
       key("weightDecay", v -> weightDecay(number("weightDecay", v)));
+      key("kernel", v -> kernel(choice("kernel", UpdateKernel.class, v)));
+    }
+
+    /** auto (default), native or graph: how the Dynamics update runs (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      if (value == null) {
+        throw new IllegalArgumentException("kafisto: kernel must be auto, native or graph");
+      }
+      this.kernel = value;
+      return this;
     }
 
     /** vanilla or dynamics (default). */

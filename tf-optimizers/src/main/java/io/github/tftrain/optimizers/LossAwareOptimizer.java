@@ -362,6 +362,9 @@ public abstract class LossAwareOptimizer extends Optimizer {
     for (Function<Ops, Op> write : updateStep.writes()) {
       writes.add(write.apply(after));
     }
+    for (Function<Ops, Op> write : updateStep.lateWrites()) {
+      writes.add(write.apply(after));
+    }
     writes.add(computed);
     Op increment = tf.withControlDependencies(writes).assignAdd(globalStep, tf.constant(1L));
     trainOp = scope.withControlDependencies(List.of(increment)).withName(name).noOp();

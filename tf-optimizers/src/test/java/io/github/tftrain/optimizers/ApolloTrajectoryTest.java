@@ -24,10 +24,12 @@ class ApolloTrajectoryTest {
 
   static Stream<Arguments> cases() {
     Stream.Builder<Arguments> cases = Stream.builder();
-    for (boolean float64 : new boolean[] {true, false}) {
-      for (Rebound rebound : Rebound.values()) {
-        for (WeightDecayType type : WeightDecayType.values()) {
-          cases.add(Arguments.of(rebound, type, float64));
+    for (UpdateKernel kernel : new UpdateKernel[] {UpdateKernel.GRAPH, UpdateKernel.NATIVE}) {
+      for (boolean float64 : new boolean[] {true, false}) {
+        for (Rebound rebound : Rebound.values()) {
+          for (WeightDecayType type : WeightDecayType.values()) {
+            cases.add(Arguments.of(rebound, type, float64, kernel));
+          }
         }
       }
     }
@@ -35,9 +37,10 @@ class ApolloTrajectoryTest {
   }
 
   /** Warmup of 6 steps, then a multi-step schedule: both phases of curLr are exercised. */
-  @ParameterizedTest(name = "{0} rebound, {1} decay, float64={2}")
+  @ParameterizedTest(name = "{0} rebound, {1} decay, float64={2}, kernel={3}")
   @MethodSource("cases")
-  void matchesReference(Rebound rebound, WeightDecayType decayType, boolean float64) {
+  void matchesReference(Rebound rebound, WeightDecayType decayType, boolean float64, UpdateKernel kernel) {
+    Kernels.require(kernel);
     Schedule lr = Schedule.multiStep(0.05, new long[] {12}, 0.5);
     Trajectories.compare(
         "apollo " + rebound + "/" + decayType,
@@ -46,6 +49,7 @@ class ApolloTrajectoryTest {
         STEPS,
         g ->
             Apollo.builder()
+                .kernel(kernel)
                 .lr(lr)
                 .rebound(rebound)
                 .warmup(6)
@@ -66,15 +70,16 @@ class ApolloTrajectoryTest {
         tolerance(float64));
   }
 
-  @ParameterizedTest(name = "float64={0}")
-  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
-  void defaultsWithScalarLossAndExplicitInitLr(boolean float64) {
+  @ParameterizedTest(name = "float64={0}, kernel={1}")
+  @MethodSource("io.github.tftrain.optimizers.Kernels#precisionsAndKernels")
+  void defaultsWithScalarLossAndExplicitInitLr(boolean float64, UpdateKernel kernel) {
+    Kernels.require(kernel);
     Trajectories.compare(
         "apollo defaults",
         false,
         float64,
         STEPS,
-        g -> Apollo.builder().warmup(3).initLr(0.002).sigma(0.05).eps(1e-3).beta(0.8).build(g),
+        g -> Apollo.builder().kernel(kernel).warmup(3).initLr(0.002).sigma(0.05).eps(1e-3).beta(0.8).build(g),
         x0 -> {
           ReferenceApollo r = new ReferenceApollo(x0);
           r.warmup = 3;

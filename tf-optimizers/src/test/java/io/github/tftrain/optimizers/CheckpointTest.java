@@ -27,13 +27,25 @@ class CheckpointTest {
 
   static Stream<Arguments> optimizers() {
     return Stream.of(
-        Arguments.of("kafisto dynamics", (Function<Graph, LossAwareOptimizer>) Kafisto::new),
+        Arguments.of(
+            "kafisto dynamics, graph kernel",
+            (Function<Graph, LossAwareOptimizer>) g -> Kafisto.builder().kernel(UpdateKernel.GRAPH).build(g)),
+        Arguments.of(
+            "kafisto dynamics, native kernel",
+            (Function<Graph, LossAwareOptimizer>) g -> Kafisto.builder().kernel(UpdateKernel.NATIVE).build(g)),
+        Arguments.of(
+            "apollo stable decay, native kernel",
+            (Function<Graph, LossAwareOptimizer>)
+                g -> Apollo.builder().kernel(UpdateKernel.NATIVE).warmup(2).weightDecay(0.01)
+                    .weightDecayType(Apollo.WeightDecayType.STABLE).build(g)),
         Arguments.of(
             "kafisto vanilla",
             (Function<Graph, LossAwareOptimizer>)
                 g -> Kafisto.builder().variant(Kafisto.Variant.VANILLA).weightDecay(0.01).build(g)),
         Arguments.of(
-            "apollo", (Function<Graph, LossAwareOptimizer>) g -> Apollo.builder().warmup(3).lr(0.05).build(g)),
+            "apollo, graph kernel",
+            (Function<Graph, LossAwareOptimizer>)
+                g -> Apollo.builder().kernel(UpdateKernel.GRAPH).warmup(3).lr(0.05).build(g)),
         Arguments.of(
             "sgd momentum",
             (Function<Graph, LossAwareOptimizer>) g -> Sgd.builder().lr(0.05).momentum(0.9).build(g)),
@@ -44,6 +56,9 @@ class CheckpointTest {
   @MethodSource("optimizers")
   void restoredRunContinuesBitwise(String label, Function<Graph, LossAwareOptimizer> factory, @TempDir Path dir)
       throws Exception {
+    if (label.contains("native")) {
+      Kernels.require(UpdateKernel.NATIVE);
+    }
     RegressionProblem problem = new RegressionProblem(10, true);
     List<double[]> uninterrupted;
     try (RegressionProblem.InGraph g = problem.new InGraph(false)) {

@@ -6,6 +6,8 @@ import io.github.tftrain.optimizers.Kafisto.Variant;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -77,10 +79,12 @@ class FirstStepsByHandTest {
     }
   }
 
-  @Test
-  void kafistoDynamics() {
+  @ParameterizedTest(name = "kernel={0}")
+  @EnumSource(value = UpdateKernel.class, names = {"GRAPH", "NATIVE"})
+  void kafistoDynamics(UpdateKernel kernel) {
+    Kernels.require(kernel);
     try (Parabola p = new Parabola()) {
-      Kafisto k = new Kafisto(p.graph);
+      Kafisto k = Kafisto.builder().kernel(kernel).build(p.graph);
       Op train = k.minimize(p.loss);
       double[] d = p.step(train, List.of(k.sigmaX2(), k.stateNoise()));
       // P₀ = diag(0.1, 0.1), F = [[1,1],[0,0.9]], Q = diag(0.01, 0.01):
@@ -98,10 +102,12 @@ class FirstStepsByHandTest {
     }
   }
 
-  @Test
-  void apollo() {
+  @ParameterizedTest(name = "kernel={0}")
+  @EnumSource(value = UpdateKernel.class, names = {"GRAPH", "NATIVE"})
+  void apollo(UpdateKernel kernel) {
+    Kernels.require(kernel);
     try (Parabola p = new Parabola()) {
-      Op train = new Apollo(p.graph).minimize(p.loss);
+      Op train = Apollo.builder().kernel(kernel).build(p.graph).minimize(p.loss);
       p.step(train, List.of());
       // t = 0 < warmup: curLr = initLr = 0.01/1000.  α = (1-0.9)/(1-0.9) = 1, Δg = 2, m = 2.
       // d = 0 so den = e = 1e-4/0.01, d = 0, B = 0;  D = max(0, 0.01) = 0.01;  d = 2/0.01 = 200

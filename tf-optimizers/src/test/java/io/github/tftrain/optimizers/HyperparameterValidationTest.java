@@ -33,6 +33,7 @@ class HyperparameterValidationTest {
         Arguments.of("apollo", "warmup", "-3", "warmup must be >= 0"),
         Arguments.of("apollo", "initLr", "0.5", "initLr must be in [0, lr]"),
         Arguments.of("apollo", "lr", "0", "lr must be > 0 at step 0"),
+        Arguments.of("apollo", "eps", "0", "eps must be > 0"),
         Arguments.of("adam", "beta1", "1.2", "beta1 must be in [0, 1)"),
         Arguments.of("adam", "beta2", "-0.5", "beta2 must be in [0, 1)"),
         Arguments.of("adamw", "eps", "-1e-8", "eps must be >= 0"),
@@ -58,11 +59,14 @@ class HyperparameterValidationTest {
         assertThrows(IllegalArgumentException.class, () -> Optimizers.builder("kafisto").set("gamma", "1"));
     assertEquals(
         "unknown hyperparameter 'gamma' for kafisto; valid keys: lr, clipNorm, variant, alpha, sigmaX, sigmaP, "
-            + "sigmaC, q, qP, adaptiveQ, betaX, r, betaR, rInit, lossTarget, lossOffset, layerwise, weightDecay",
+            + "sigmaC, q, qP, adaptiveQ, betaX, r, betaR, rInit, lossTarget, lossOffset, layerwise, weightDecay, kernel",
         unknown.getMessage());
     IllegalArgumentException variant =
         assertThrows(IllegalArgumentException.class, () -> Optimizers.builder("kafisto").set("variant", "momentum"));
     assertEquals("kafisto: variant must be one of vanilla|dynamics, got 'momentum'", variant.getMessage());
+    IllegalArgumentException kernel =
+        assertThrows(IllegalArgumentException.class, () -> Optimizers.builder("apollo").set("kernel", "cuda"));
+    assertEquals("apollo: kernel must be one of auto|native|graph, got 'cuda'", kernel.getMessage());
     IllegalArgumentException number =
         assertThrows(IllegalArgumentException.class, () -> Optimizers.builder("adam").set("beta1", "high"));
     assertEquals("adam: beta1 must be a number, got 'high'", number.getMessage());

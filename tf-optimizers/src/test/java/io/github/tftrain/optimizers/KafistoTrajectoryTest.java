@@ -4,8 +4,11 @@ import io.github.tftrain.optimizers.Kafisto.Variant;
 import io.github.tftrain.optimizers.reference.ReferenceKafisto;
 import io.github.tftrain.optimizers.schedule.Schedule;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.op.Op;
 
@@ -13,30 +16,33 @@ import org.tensorflow.op.Op;
 class KafistoTrajectoryTest {
   private static final int STEPS = 20;
 
-  @ParameterizedTest(name = "float64={0}")
-  @ValueSource(booleans = {true, false})
-  void dynamicsDefaultsPerExample(boolean float64) {
+  @ParameterizedTest(name = "float64={0}, kernel={1}")
+  @MethodSource("io.github.tftrain.optimizers.Kernels#precisionsAndKernels")
+  void dynamicsDefaultsPerExample(boolean float64, UpdateKernel kernel) {
+    Kernels.require(kernel);
     Trajectories.compare(
-        "dynamics defaults", true, float64, STEPS, g -> new Kafisto(g), x0 -> new ReferenceKafisto(x0).start());
+        "dynamics defaults", true, float64, STEPS, g -> Kafisto.builder().kernel(kernel).build(g), x0 -> new ReferenceKafisto(x0).start());
   }
 
-  @ParameterizedTest(name = "float64={0}")
-  @ValueSource(booleans = {true, false})
-  void dynamicsDefaultsScalarLoss(boolean float64) {
+  @ParameterizedTest(name = "float64={0}, kernel={1}")
+  @MethodSource("io.github.tftrain.optimizers.Kernels#precisionsAndKernels")
+  void dynamicsDefaultsScalarLoss(boolean float64, UpdateKernel kernel) {
+    Kernels.require(kernel);
     Trajectories.compare(
-        "dynamics scalar loss", false, float64, STEPS, g -> new Kafisto(g), x0 -> new ReferenceKafisto(x0).start());
+        "dynamics scalar loss", false, float64, STEPS, g -> Kafisto.builder().kernel(kernel).build(g), x0 -> new ReferenceKafisto(x0).start());
   }
 
-  @ParameterizedTest(name = "float64={0}")
-  @ValueSource(booleans = {true, false})
-  void dynamicsWithWeightDecayAndMultiStepSchedule(boolean float64) {
+  @ParameterizedTest(name = "float64={0}, kernel={1}")
+  @MethodSource("io.github.tftrain.optimizers.Kernels#precisionsAndKernels")
+  void dynamicsWithWeightDecayAndMultiStepSchedule(boolean float64, UpdateKernel kernel) {
+    Kernels.require(kernel);
     Schedule gain = Schedule.multiStep(1.0, new long[] {6, 12}, 0.3);
     Trajectories.compare(
         "dynamics wd+schedule",
         true,
         float64,
         STEPS,
-        g -> Kafisto.builder().weightDecay(0.05).lr(gain).alpha(0.5).sigmaC(0.02).build(g),
+        g -> Kafisto.builder().kernel(kernel).weightDecay(0.05).lr(gain).alpha(0.5).sigmaC(0.02).build(g),
         x0 -> {
           ReferenceKafisto r = new ReferenceKafisto(x0);
           r.weightDecay = 0.05;
@@ -47,9 +53,10 @@ class KafistoTrajectoryTest {
         });
   }
 
-  @ParameterizedTest(name = "float64={0}")
-  @ValueSource(booleans = {true, false})
-  void dynamicsFixedNoisesWholeModelLossOffset(boolean float64) {
+  @ParameterizedTest(name = "float64={0}, kernel={1}")
+  @MethodSource("io.github.tftrain.optimizers.Kernels#precisionsAndKernels")
+  void dynamicsFixedNoisesWholeModelLossOffset(boolean float64, UpdateKernel kernel) {
+    Kernels.require(kernel);
     Trajectories.compare(
         "dynamics fixed R/Q, one layer, offset",
         true,
@@ -57,6 +64,7 @@ class KafistoTrajectoryTest {
         STEPS,
         g ->
             Kafisto.builder()
+                .kernel(kernel)
                 .adaptiveQ(false)
                 .q(0.02)
                 .r(2.0)
@@ -124,14 +132,17 @@ class KafistoTrajectoryTest {
   }
 
   /** σx², R, qX and the effective step size are exposed per step and match the reference. */
-  @Test
-  void diagnosticsMatchReference() {
+  @ParameterizedTest(name = "kernel={0}")
+  @EnumSource(value = UpdateKernel.class, names = {"GRAPH", "NATIVE"})
+  void diagnosticsMatchReference(UpdateKernel kernel) {
+    Kernels.require(kernel);
     RegressionProblem problem = new RegressionProblem(STEPS, true);
     ReferenceKafisto ref = new ReferenceKafisto(problem.initial);
     ref.weightDecay = 0.01;
     ref.start();
     try (RegressionProblem.InGraph g = problem.new InGraph(true)) {
-      Kafisto kafisto = Kafisto.builder().weightDecay(0.01).build(g.graph);
+      Kafisto kafisto = Kafisto.builder().kernel(kernel).weightDecay(0.01).build(g.graph);
+      assertEquals(kernel, kafisto.kernel());
       Op train = kafisto.minimize(g.loss());
       double previousQx = Double.NaN;
       for (int step = 0; step < STEPS; step++) {

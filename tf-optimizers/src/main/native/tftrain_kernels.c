@@ -1,0 +1,422 @@
+/*
+ * tftrain's fused CPU update kernels for KaFiStO (Dynamics) and Apollo.
+ *
+ * Why: the per-parameter part of these updates touches three or four state tensors. Built from stock TF ops on
+ * legacy VariableV2 state, every new value is computed into a fresh buffer and then copied into the variable
+ * (Assign), which doubles the memory traffic. These kernels read each tensor once and write the state back in
+ * place, like TF's own fused ApplyAdam. Everything that is not per-parameter (the Kalman filter's scalars, gains,
+ * norms across variables) stays in the graph, in Java; the Java side passes the per-variable gains in.
+ *
+ * The ops take the variables as Ref inputs and update their buffers in place; they are stateful. Only CPU kernels
+ * exist. Loops are single-threaded (TF runs the ops of different variables in parallel) and vectorised; reductions
+ * accumulate in double.
+ *
+ * Loaded at run time by io.github.tftrain.optimizers.NativeKernels through TensorFlow.loadLibrary, which runs the
+ * registration below.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tf_kernel_api.h"
+
+extern void TF_OpKernelConstruction_GetAttrString(TF_OpKernelConstruction* ctx, const char* attr_name, char* val,
+                                                  size_t max_length, TF_Status* status);
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * Plumbing */
+
+static void fail(TF_OpKernelContext* ctx, int code, const char* message) {
+  TF_Status* status = TF_NewStatus();
+  TF_SetStatus(status, code, message);
+  TF_OpKernelContext_Failure(ctx, status);
+  TF_DeleteStatus(status);
+}
+
+/* Ref inputs never go through copy-on-read, so no copy function is ever called. */
+static void no_copy(TF_OpKernelContext* ctx, TF_Tensor* source, TF_Tensor* dest) {
+  (void)ctx;
+  (void)source;
+  (void)dest;
+}
+
+#define MAX_INPUTS 12
+
+/* The inputs of one kernel call: variable tensors (sharing the variables' buffers), the gradient, and scalars. */
+typedef struct {
+  TF_Tensor* tensors[MAX_INPUTS];
+  int count;
+  double scalars[MAX_INPUTS];
+} inputs;
+
+static void release(inputs* in) {
+  for (int i = 0; i < in->count; i++) {
+    if (in->tensors[i] != NULL) {
+      TF_DeleteTensor(in->tensors[i]);
+    }
+  }
+}
+
+/* Reads `refs` variable inputs, one gradient, then `scalars` float64 scalars; checks element counts and types. */
+static int read_inputs(TF_OpKernelContext* ctx, const char* op, int refs, int scalars, int dtype, inputs* in) {
+  char message[256];
+  TF_Status* status = TF_NewStatus();
+  memset(in, 0, sizeof(*in));
+  in->count = refs + 1;
+  int ok = 1;
+  for (int i = 0; i < refs && ok; i++) {
+    TF_GetInputTensorFromVariable(ctx, i, false, false, false, no_copy, &in->tensors[i], status);
+    ok = TF_GetCode(status) == TFTRAIN_OK;
+  }
+  if (ok) {
+    TF_GetInput(ctx, refs, &in->tensors[refs], status);
+    ok = TF_GetCode(status) == TFTRAIN_OK;
+  }
+  if (!ok) {
+    TF_OpKernelContext_Failure(ctx, status);
+    TF_DeleteStatus(status);
+    release(in);
+    return 0;
+  }
+  int64_t n = TF_TensorElementCount(in->tensors[0]);
+  for (int i = 0; i <= refs; i++) {
+    if (TF_TensorType(in->tensors[i]) != dtype || TF_TensorElementCount(in->tensors[i]) != n) {
+      snprintf(message, sizeof(message), "%s: input %d has %lld elements of type %d, expected %lld of type %d", op, i,
+               (long long)TF_TensorElementCount(in->tensors[i]), TF_TensorType(in->tensors[i]), (long long)n, dtype);
+      fail(ctx, TFTRAIN_INVALID_ARGUMENT, message);
+      TF_DeleteStatus(status);
+      release(in);
+      return 0;
+    }
+  }
+  for (int i = 0; i < scalars; i++) {
+    TF_Tensor* scalar = NULL;
+    TF_GetInput(ctx, refs + 1 + i, &scalar, status);
+    if (TF_GetCode(status) != TFTRAIN_OK || TF_TensorElementCount(scalar) != 1) {
+      snprintf(message, sizeof(message), "%s: input %d must be a float64 scalar", op, refs + 1 + i);
+      fail(ctx, TFTRAIN_INVALID_ARGUMENT, message);
+      if (scalar != NULL) {
+        TF_DeleteTensor(scalar);
+      }
+      TF_DeleteStatus(status);
+      release(in);
+      return 0;
+    }
+    in->scalars[i] = *(const double*)TF_TensorData(scalar);
+    TF_DeleteTensor(scalar);
+  }
+  TF_DeleteStatus(status);
+  return 1;
+}
+
+static void set_scalar_output(TF_OpKernelContext* ctx, double value) {
+  TF_Status* status = TF_NewStatus();
+  TF_Tensor* out = TF_AllocateOutput(ctx, 0, TFTRAIN_DT_DOUBLE, NULL, 0, sizeof(double), status);
+  if (TF_GetCode(status) == TFTRAIN_OK) {
+    *(double*)TF_TensorData(out) = value;
+    TF_DeleteTensor(out);
+  } else {
+    TF_OpKernelContext_Failure(ctx, status);
+  }
+  TF_DeleteStatus(status);
+}
+
+static void scalar_output_shape(TF_ShapeInferenceContext* ctx, TF_Status* status) {
+  TF_ShapeHandle* scalar = TF_ShapeInferenceContextScalar(ctx);
+  TF_ShapeInferenceContextSetOutput(ctx, 0, scalar, status);
+  TF_DeleteShapeHandle(scalar);
+}
+
+static void no_outputs(TF_ShapeInferenceContext* ctx, TF_Status* status) {
+  (void)ctx;
+  (void)status;
+}
+
+/* Kernel instances only remember their attributes. */
+typedef struct {
+  int dtype;
+  int adaptive;        /* KaFiStO: whether the average slot is updated */
+  int belief;          /* Apollo: rebound = belief */
+  int decay_type;      /* Apollo: 0 l2, 1 decoupled, 2 stable */
+} attributes;
+
+static void* create_kernel(TF_OpKernelConstruction* ctx) {
+  attributes* a = calloc(1, sizeof(attributes));
+  TF_Status* status = TF_NewStatus();
+  TF_OpKernelConstruction_GetAttrType(ctx, "T", &a->dtype, status);
+  if (TF_GetCode(status) != TFTRAIN_OK) {
+    TF_OpKernelConstruction_Failure(ctx, status);
+  }
+  char text[16] = {0};
+  TF_SetStatus(status, TFTRAIN_OK, "");
+  TF_OpKernelConstruction_GetAttrString(ctx, "rebound", text, sizeof(text) - 1, status);
+  a->belief = TF_GetCode(status) == TFTRAIN_OK && strncmp(text, "belief", 6) == 0;
+  memset(text, 0, sizeof(text));
+  TF_SetStatus(status, TFTRAIN_OK, "");
+  TF_OpKernelConstruction_GetAttrString(ctx, "weight_decay_type", text, sizeof(text) - 1, status);
+  if (TF_GetCode(status) == TFTRAIN_OK) {
+    a->decay_type = strncmp(text, "decoupled", 9) == 0 ? 1 : strncmp(text, "stable", 6) == 0 ? 2 : 0;
+  }
+  TF_DeleteStatus(status);
+  return a;
+}
+
+static void delete_kernel(void* kernel) { free(kernel); }
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * KaFiStO Dynamics, eq. 13 for [x, v] followed by the next step's predict (see Kafisto.java):
+ *   d = g + wd x̂;  x = x̂ - c1 d;  v = v̂ - c2 d;  x_avg = βx x_avg + (1 - βx) x;  x̂ = x + v;  v̂ = α v
+ * returns Σ (x - x_avg)² for the adaptive Q of eq. 25. */
+
+#define KAFISTO_LOOP(T, NAME)                                                                                      \
+  __attribute__((target_clones("arch=haswell", "default"))) static double NAME(                                    \
+      T* restrict x, T* restrict v, T* restrict avg, const T* restrict g, int64_t n, T c1, T c2, T alpha, T beta,   \
+      T wd) {                                                                                                      \
+    double deviation = 0;                                                                                          \
+    const T rest = (T)1 - beta;                                                                                    \
+    if (avg != NULL) {                                                                                             \
+      _Pragma("omp simd reduction(+ : deviation)") for (int64_t i = 0; i < n; i++) {                              \
+        T d = g[i] + wd * x[i];                                                                                    \
+        T xk = x[i] - c1 * d;                                                                                      \
+        T vk = v[i] - c2 * d;                                                                                      \
+        T ak = beta * avg[i] + rest * xk;                                                                          \
+        x[i] = xk + vk;                                                                                            \
+        v[i] = alpha * vk;                                                                                         \
+        avg[i] = ak;                                                                                               \
+        T dev = xk - ak;                                                                                           \
+        deviation += (double)(dev * dev);                                                                          \
+      }                                                                                                            \
+    } else {                                                                                                       \
+      _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                                        \
+        T d = g[i] + wd * x[i];                                                                                    \
+        T xk = x[i] - c1 * d;                                                                                      \
+        T vk = v[i] - c2 * d;                                                                                      \
+        x[i] = xk + vk;                                                                                            \
+        v[i] = alpha * vk;                                                                                         \
+      }                                                                                                            \
+    }                                                                                                              \
+    return deviation;                                                                                              \
+  }
+
+KAFISTO_LOOP(float, kafisto_float)
+KAFISTO_LOOP(double, kafisto_double)
+
+static void kafisto_compute(void* kernel, TF_OpKernelContext* ctx) {
+  const attributes* a = kernel;
+  const char* op = a->adaptive ? "TftrainKafistoDynamicsUpdate" : "TftrainKafistoDynamicsUpdateFixedQ";
+  int refs = a->adaptive ? 3 : 2;
+  inputs in;
+  if (!read_inputs(ctx, op, refs, 5, a->dtype, &in)) {
+    return;
+  }
+  int64_t n = TF_TensorElementCount(in.tensors[0]);
+  void* avg = a->adaptive ? TF_TensorData(in.tensors[2]) : NULL;
+  const void* grad = TF_TensorData(in.tensors[refs]);
+  const double* s = in.scalars; /* position gain, velocity gain, alpha, beta_x, weight decay */
+  double deviation;
+  if (a->dtype == TFTRAIN_DT_FLOAT) {
+    deviation = kafisto_float(TF_TensorData(in.tensors[0]), TF_TensorData(in.tensors[1]), avg, grad, n,
+                              (float)s[0], (float)s[1], (float)s[2], (float)s[3], (float)s[4]);
+  } else {
+    deviation = kafisto_double(TF_TensorData(in.tensors[0]), TF_TensorData(in.tensors[1]), avg, grad, n, s[0],
+                               s[1], s[2], s[3], s[4]);
+  }
+  release(&in);
+  if (a->adaptive) {
+    set_scalar_output(ctx, deviation);
+  }
+}
+
+static void* create_kafisto_adaptive(TF_OpKernelConstruction* ctx) {
+  attributes* a = create_kernel(ctx);
+  a->adaptive = 1;
+  return a;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * Apollo (authors' optim/apollo.py), for one variable, in two passes over its elements:
+ *   pass 1: with g (+ wd x for l2) and Δg = g - m:  Σ d⁴, Σ Δg d, Σ B d², max|Δg|
+ *           den = (Σ d⁴)^¼ + e;  δ = -α Σ(Δg/den · d/den) - Σ(B (d/den)²) = -(α Σ Δg d + Σ B d²) / den²
+ *   (stable decay: a pass for mean(D))
+ *   pass 2: m = m + α Δg;  B = B + δ (d/den)²;  D = max(|B|, rb) (+ e/α for belief);  d = m / D (+ decay);
+ *           x = x - lr d */
+
+#define APOLLO_LOOPS(T, SUFFIX)                                                                                    \
+  __attribute__((target_clones("arch=haswell", "default"))) static void apollo_moments_##SUFFIX(                  \
+      const T* restrict x, const T* restrict m, const T* restrict b, const T* restrict d, const T* restrict g,     \
+      int64_t n, T l2, double out[4]) {                                                                            \
+    double fourth = 0, projection = 0, curvature = 0, largest = 0;                                                 \
+    _Pragma("omp simd reduction(+ : fourth, projection, curvature) reduction(max : largest)") for (int64_t i = 0; \
+                                                                                                   i < n; i++) {   \
+      T dg = g[i] + l2 * x[i] - m[i];                                                                              \
+      T d2 = d[i] * d[i];                                                                                          \
+      fourth += (double)d2 * (double)d2;                                                                           \
+      projection += (double)dg * (double)d[i];                                                                     \
+      curvature += (double)b[i] * (double)d2;                                                                      \
+      double magnitude = fabs((double)dg);                                                                         \
+      largest = magnitude > largest ? magnitude : largest;                                                         \
+    }                                                                                                              \
+    out[0] = fourth;                                                                                               \
+    out[1] = projection;                                                                                           \
+    out[2] = curvature;                                                                                            \
+    out[3] = largest;                                                                                              \
+  }                                                                                                                \
+  __attribute__((target_clones("arch=haswell", "default"))) static double apollo_mean_d_##SUFFIX(                 \
+      const T* restrict b, const T* restrict d, int64_t n, T inv_den, T delta, T rebound, T shift) {               \
+    double sum = 0;                                                                                                \
+    _Pragma("omp simd reduction(+ : sum)") for (int64_t i = 0; i < n; i++) {                                       \
+      T ds = d[i] * inv_den;                                                                                       \
+      T bi = b[i] + delta * ds * ds;                                                                               \
+      T mag = bi < 0 ? -bi : bi;                                                                                   \
+      sum += (double)((mag > rebound ? mag : rebound) + shift);                                                    \
+    }                                                                                                              \
+    return n > 0 ? sum / (double)n : 0.0;                                                                          \
+  }                                                                                                                \
+  __attribute__((target_clones("arch=haswell", "default"))) static void apollo_update_##SUFFIX(                   \
+      T* restrict x, T* restrict m, T* restrict b, T* restrict d, const T* restrict g, int64_t n, T l2, T alpha,  \
+      T inv_den, T delta, T rebound, T shift, T decay, T lr) {                                                     \
+    _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                                          \
+      T xi = x[i];                                                                                                 \
+      T dg = g[i] + l2 * xi - m[i];                                                                                \
+      T mi = m[i] + alpha * dg;                                                                                    \
+      T ds = d[i] * inv_den;                                                                                       \
+      T bi = b[i] + delta * ds * ds;                                                                               \
+      T mag = bi < 0 ? -bi : bi;                                                                                   \
+      T denominator = (mag > rebound ? mag : rebound) + shift;                                                     \
+      T direction = mi / denominator + decay * xi;                                                                 \
+      m[i] = mi;                                                                                                   \
+      b[i] = bi;                                                                                                   \
+      d[i] = direction;                                                                                            \
+      x[i] = xi - lr * direction;                                                                                  \
+    }                                                                                                              \
+  }
+
+APOLLO_LOOPS(float, float)
+APOLLO_LOOPS(double, double)
+
+static void apollo_compute(void* kernel, TF_OpKernelContext* ctx) {
+  const attributes* a = kernel;
+  inputs in;
+  if (!read_inputs(ctx, "TftrainApolloUpdate", 4, 5, a->dtype, &in)) {
+    return;
+  }
+  /* scalars: lr, alpha (bias-corrected), eps, sigma, weight decay */
+  const double lr = in.scalars[0], alpha = in.scalars[1], eps = in.scalars[2], sigma = in.scalars[3];
+  const double wd = in.scalars[4];
+  const double l2 = a->decay_type == 0 ? wd : 0.0;
+  int64_t n = TF_TensorElementCount(in.tensors[0]);
+  void *x = TF_TensorData(in.tensors[0]), *m = TF_TensorData(in.tensors[1]);
+  void *b = TF_TensorData(in.tensors[2]), *d = TF_TensorData(in.tensors[3]);
+  const void* g = TF_TensorData(in.tensors[4]);
+  int single = a->dtype == TFTRAIN_DT_FLOAT;
+
+  double moments[4];
+  if (single) {
+    apollo_moments_float(x, m, b, d, g, n, (float)l2, moments);
+  } else {
+    apollo_moments_double(x, m, b, d, g, n, l2, moments);
+  }
+  const double e = a->belief ? eps : eps / sigma;
+  const double rebound = a->belief ? moments[3] : sigma;
+  const double shift = a->belief ? e / alpha : 0.0;
+  const double den = pow(moments[0], 0.25) + e;
+  const double delta = -(alpha * moments[1] + moments[2]) / (den * den);
+  double decay = 0.0;
+  if (a->decay_type == 1) {
+    decay = wd;
+  } else if (a->decay_type == 2 && wd != 0) {
+    double mean_d = single ? apollo_mean_d_float(b, d, n, (float)(1 / den), (float)delta, (float)rebound,
+                                                 (float)shift)
+                           : apollo_mean_d_double(b, d, n, 1 / den, delta, rebound, shift);
+    decay = wd / mean_d;
+  }
+  if (single) {
+    apollo_update_float(x, m, b, d, g, n, (float)l2, (float)alpha, (float)(1 / den), (float)delta, (float)rebound,
+                        (float)shift, (float)decay, (float)lr);
+  } else {
+    apollo_update_double(x, m, b, d, g, n, l2, alpha, 1 / den, delta, rebound, shift, decay, lr);
+  }
+  release(&in);
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * Registration, when TensorFlow loads the library. */
+
+static void check(TF_Status* status, const char* what) {
+  if (TF_GetCode(status) != TFTRAIN_OK) {
+    fprintf(stderr, "tftrain kernels: registering %s failed (code %d)\n", what, TF_GetCode(status));
+  }
+}
+
+static void register_kernel(const char* op, void* (*create)(TF_OpKernelConstruction*),
+                            void (*compute)(void*, TF_OpKernelContext*), TF_Status* status) {
+  int types[2] = {TFTRAIN_DT_FLOAT, TFTRAIN_DT_DOUBLE};
+  for (int i = 0; i < 2; i++) {
+    TF_KernelBuilder* builder = TF_NewKernelBuilder(op, "CPU", create, compute, delete_kernel);
+    TF_KernelBuilder_TypeConstraint(builder, "T", types[i], status);
+    check(status, op);
+    TF_RegisterKernelBuilder(op, builder, status);
+    check(status, op);
+  }
+}
+
+__attribute__((constructor)) static void register_tftrain_kernels(void) {
+  TF_Status* status = TF_NewStatus();
+
+  TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder("TftrainKafistoDynamicsUpdate");
+  TF_OpDefinitionBuilderAddInput(op, "var: Ref(T)");
+  TF_OpDefinitionBuilderAddInput(op, "velocity: Ref(T)");
+  TF_OpDefinitionBuilderAddInput(op, "average: Ref(T)");
+  TF_OpDefinitionBuilderAddInput(op, "grad: T");
+  TF_OpDefinitionBuilderAddInput(op, "position_gain: double");
+  TF_OpDefinitionBuilderAddInput(op, "velocity_gain: double");
+  TF_OpDefinitionBuilderAddInput(op, "alpha: double");
+  TF_OpDefinitionBuilderAddInput(op, "beta_x: double");
+  TF_OpDefinitionBuilderAddInput(op, "weight_decay: double");
+  TF_OpDefinitionBuilderAddOutput(op, "deviation: double");
+  TF_OpDefinitionBuilderAddAttr(op, "T: {float, double}");
+  TF_OpDefinitionBuilderSetIsStateful(op, true);
+  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, scalar_output_shape);
+  TF_RegisterOpDefinition(op, status);
+  check(status, "TftrainKafistoDynamicsUpdate");
+  register_kernel("TftrainKafistoDynamicsUpdate", create_kafisto_adaptive, kafisto_compute, status);
+
+  op = TF_NewOpDefinitionBuilder("TftrainKafistoDynamicsUpdateFixedQ");
+  TF_OpDefinitionBuilderAddInput(op, "var: Ref(T)");
+  TF_OpDefinitionBuilderAddInput(op, "velocity: Ref(T)");
+  TF_OpDefinitionBuilderAddInput(op, "grad: T");
+  TF_OpDefinitionBuilderAddInput(op, "position_gain: double");
+  TF_OpDefinitionBuilderAddInput(op, "velocity_gain: double");
+  TF_OpDefinitionBuilderAddInput(op, "alpha: double");
+  TF_OpDefinitionBuilderAddInput(op, "beta_x: double");
+  TF_OpDefinitionBuilderAddInput(op, "weight_decay: double");
+  TF_OpDefinitionBuilderAddAttr(op, "T: {float, double}");
+  TF_OpDefinitionBuilderSetIsStateful(op, true);
+  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, no_outputs);
+  TF_RegisterOpDefinition(op, status);
+  check(status, "TftrainKafistoDynamicsUpdateFixedQ");
+  register_kernel("TftrainKafistoDynamicsUpdateFixedQ", create_kernel, kafisto_compute, status);
+
+  op = TF_NewOpDefinitionBuilder("TftrainApolloUpdate");
+  TF_OpDefinitionBuilderAddInput(op, "var: Ref(T)");
+  TF_OpDefinitionBuilderAddInput(op, "exp_avg_grad: Ref(T)");
+  TF_OpDefinitionBuilderAddInput(op, "approx_hessian: Ref(T)");
+  TF_OpDefinitionBuilderAddInput(op, "update: Ref(T)");
+  TF_OpDefinitionBuilderAddInput(op, "grad: T");
+  TF_OpDefinitionBuilderAddInput(op, "lr: double");
+  TF_OpDefinitionBuilderAddInput(op, "alpha: double");
+  TF_OpDefinitionBuilderAddInput(op, "eps: double");
+  TF_OpDefinitionBuilderAddInput(op, "sigma: double");
+  TF_OpDefinitionBuilderAddInput(op, "weight_decay: double");
+  TF_OpDefinitionBuilderAddAttr(op, "T: {float, double}");
+  TF_OpDefinitionBuilderAddAttr(op, "rebound: {'constant', 'belief'}");
+  TF_OpDefinitionBuilderAddAttr(op, "weight_decay_type: {'l2', 'decoupled', 'stable'}");
+  TF_OpDefinitionBuilderSetIsStateful(op, true);
+  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, no_outputs);
+  TF_RegisterOpDefinition(op, status);
+  check(status, "TftrainApolloUpdate");
+  register_kernel("TftrainApolloUpdate", create_kernel, apollo_compute, status);
+
+  TF_DeleteStatus(status);
+}
