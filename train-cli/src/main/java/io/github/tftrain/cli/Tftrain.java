@@ -1,0 +1,80 @@
+package io.github.tftrain.cli;
+
+import io.github.tftrain.cli.bench.BenchCommand;
+import io.github.tftrain.cli.trace.TraceCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code tftrain} command. Exit codes: 0 success, 1 failure, 2 usage or bad input.
+ */
+@Command(
+    name = "tftrain",
+    mixinStandardHelpOptions = true,
+    versionProvider = Tftrain.Version.class,
+    description = "Train with KaFiStO, Apollo and baselines on TensorFlow Java.",
+    subcommands = {TraceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Tftrain implements Runnable {
+
+  /** Success. */
+  public static final int OK = 0;
+  /** The run failed (a diverging loss, an I/O error). */
+  public static final int FAILED = 1;
+  /** Bad flags, keys, values or input files. */
+  public static final int BAD_INPUT = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: trace or bench");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line on the process's stdout/stderr and returns the exit code. */
+  public static int execute(String... args) {
+    return execute(
+        new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the command line with the given output streams (for tests) and returns the exit code. */
+  public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(new Tftrain());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler(Tftrain::handle);
+    int code = cli.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /**
+   * Bad input (IllegalArgumentException, including hyperparameter ranges) exits 2 with its message; anything else
+   * exits 1 with a one-line message. No stack traces: they are for bugs, and TFTRAIN_DEBUG=1 prints them.
+   */
+  private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+    if (System.getenv("TFTRAIN_DEBUG") != null) {
+      e.printStackTrace();
+    }
+    if (e instanceof IllegalArgumentException || e instanceof BadInputException) {
+      cli.getErr().println("tftrain " + cli.getCommandName() + ": " + e.getMessage());
+      return BAD_INPUT;
+    }
+    cli.getErr().println("tftrain " + cli.getCommandName() + ": " + e.getClass().getSimpleName() + ": "
+        + e.getMessage());
+    return FAILED;
+  }
+
+  /** Reports the project and TensorFlow versions. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Tftrain.class.getPackage().getImplementationVersion();
+      return new String[] {"tftrain " + (version == null ? "dev" : version) + " on TensorFlow Java 1.1.0"};
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package io.github.tftrain.cli.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code tftrain bench}: benchmarks (not tests). */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmarks: 'optimizers' times the update step of every optimizer.",
+    subcommands = {OptimizerBenchmark.class})
+public final class BenchCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing benchmark: optimizers");
+  }
+}

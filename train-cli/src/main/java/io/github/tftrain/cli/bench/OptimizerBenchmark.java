@@ -1,0 +1,196 @@
+package io.github.tftrain.cli.bench;
+
+import io.github.tftrain.cli.BadInputException;
+import io.github.tftrain.cli.Tftrain;
+import io.github.tftrain.cli.Xla;
+import io.github.tftrain.optimizers.Adam;
+import io.github.tftrain.optimizers.AdamW;
+import io.github.tftrain.optimizers.Apollo;
+import io.github.tftrain.optimizers.Kafisto;
+import io.github.tftrain.optimizers.Sgd;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.random.RandomStandardNormal;
+import org.tensorflow.op.random.RandomUniform;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TType;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tftrain bench optimizers}: ms per update step and effective bandwidth of every optimizer on the same
+ * float32 variables and gradients, next to TF-Java's fused Adam. The gradients are precomputed tensors, so only the
+ * update is timed. Effective GB/s = parameters x minimal bytes moved per parameter / time (Adam: read x, g, m, v and
+ * write x, m, v = 28; KaFiStO Dynamics: x, g, v, x_avg in, x, v, x_avg out = 28; Vanilla: x, g in, x out = 12; Apollo:
+ * x, g, m, B, d in, x, m, B, d out = 36; SGD with momentum: 20).
+ */
+@Command(
+    name = "optimizers",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Times the update step of each optimizer next to TF-Java's fused Adam.")
+public final class OptimizerBenchmark implements Callable<Integer> {
+
+  @Option(
+      names = "--params",
+      split = ",",
+      paramLabel = "N[,N...]",
+      defaultValue = "1000000,10000000",
+      description = "Parameter counts (default: ${DEFAULT-VALUE})")
+  List<Long> params;
+
+  @Option(names = "--xla", description = "XLA auto-clustering (sets TF_XLA_FLAGS for a child JVM if needed)")
+  boolean xla;
+
+  @Option(names = "--variables", defaultValue = "10", description = "Tensors the parameters are split into")
+  int variables;
+
+  @Option(names = "--warmup", defaultValue = "5", description = "Untimed steps first (default: ${DEFAULT-VALUE})")
+  int warmup;
+
+  @Option(names = "--steps", defaultValue = "30", description = "Timed steps (default: ${DEFAULT-VALUE})")
+  int steps;
+
+  @Option(
+      names = "--optimizers",
+      split = ",",
+      defaultValue = "fused-adam,adam,adamw,sgd,kafisto,kafisto-vanilla,apollo",
+      description = "Which to run (default: ${DEFAULT-VALUE})")
+  List<String> which;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** One benchmarked update. */
+  private record Candidate(
+      String name, String label, int bytesPerParameter, BiFunction<Graph, Inputs, Op> build) {}
+
+  /** The variables, their gradients and a loss, shared by every candidate's graph. */
+  private record Inputs(List<GradAndVar<? extends TType>> gradients, Operand<TFloat32> loss) {}
+
+  private static final List<Candidate> CANDIDATES =
+      List.of(
+          new Candidate("fused-adam", "TF-Java Adam (fused ApplyAdam)", 28, (g, in) ->
+              new org.tensorflow.framework.optimizers.Adam(g, 1e-3f).applyGradients(in.gradients(), "fused_adam")),
+          new Candidate("adam", "tftrain adam", 28, (g, in) -> new Adam(g).applyGradients(in.gradients(), in.loss())),
+          new Candidate("adamw", "tftrain adamw", 28, (g, in) -> new AdamW(g).applyGradients(in.gradients(), in.loss())),
+          new Candidate("sgd", "tftrain sgd (momentum 0.9)", 20, (g, in) ->
+              Sgd.builder().lr(0.01).momentum(0.9).build(g).applyGradients(in.gradients(), in.loss())),
+          new Candidate("kafisto", "tftrain kafisto (dynamics)", 28, (g, in) ->
+              new Kafisto(g).applyGradients(in.gradients(), in.loss())),
+          new Candidate("kafisto-vanilla", "tftrain kafisto (vanilla)", 12, (g, in) ->
+              Kafisto.builder().variant(Kafisto.Variant.VANILLA).build(g).applyGradients(in.gradients(), in.loss())),
+          new Candidate("apollo", "tftrain apollo", 36, (g, in) ->
+              new Apollo(g).applyGradients(in.gradients(), in.loss())));
+
+  @Override
+  public Integer call() throws Exception {
+    List<Candidate> selected = new ArrayList<>();
+    for (String name : which) {
+      selected.add(
+          CANDIDATES.stream()
+              .filter(c -> c.name().equals(name.trim()))
+              .findFirst()
+              .orElseThrow(() -> new BadInputException("unknown optimizer '" + name + "' for the benchmark; valid: "
+                  + String.join(",", CANDIDATES.stream().map(Candidate::name).toList()))));
+    }
+    for (long p : params) {
+      if (p < variables) {
+        throw new BadInputException("--params values must be >= --variables (" + variables + "), got " + p);
+      }
+    }
+    if (variables < 1 || warmup < 0 || steps < 1) {
+      throw new BadInputException("--variables and --steps must be >= 1 and --warmup >= 0");
+    }
+    if (xla) {
+      Optional<Integer> child = Xla.relaunchIfNeeded();
+      if (child.isPresent()) {
+        return child.get();
+      }
+    }
+    java.io.PrintWriter out = spec.commandLine().getOut();
+    out.printf(
+        Locale.ROOT,
+        "update step, float32, %d tensors, %d warmup + %d timed steps, XLA %s, %d cores%n",
+        variables, warmup, steps, Xla.enabled() ? "on" : "off", Runtime.getRuntime().availableProcessors());
+    out.printf(Locale.ROOT, "%-12s %-32s %10s %8s %8s %9s%n",
+        "params", "optimizer", "ms/step", "B/param", "GB/s", "vs fused");
+    List<String> verdicts = new ArrayList<>();
+    for (long p : params) {
+      double fusedRate = Double.NaN;
+      for (Candidate c : selected) {
+        double ms = time(c, p);
+        double rate = p * (double) c.bytesPerParameter() / (ms * 1e6);
+        if (c.name().equals("fused-adam")) {
+          fusedRate = rate;
+        }
+        String share = Double.isNaN(fusedRate) ? "" : String.format(Locale.ROOT, "%8.0f%%", 100 * rate / fusedRate);
+        out.printf(Locale.ROOT, "%,-12d %-32s %10.2f %8d %8.1f %9s%n",
+            p, c.label(), ms, c.bytesPerParameter(), rate, share);
+        if (p == params.get(params.size() - 1) && !Double.isNaN(fusedRate)
+            && (c.name().equals("kafisto") || c.name().equals("apollo"))) {
+          verdicts.add(String.format(Locale.ROOT, "%s: %.0f%% of fused Adam's GB/s at %,d parameters (target >= 50%%%s)",
+              c.name(), 100 * rate / fusedRate, p, Xla.enabled() ? ", with XLA" : "; the target is stated with --xla"));
+        }
+      }
+    }
+    verdicts.forEach(out::println);
+    out.flush();
+    return Tftrain.OK;
+  }
+
+  /** The median wall time of one update step, in ms. */
+  private double time(Candidate candidate, long parameters) {
+    try (Graph graph = new Graph()) {
+      Inputs inputs = inputs(graph, parameters);
+      Op train = candidate.build().apply(graph, inputs);
+      try (Session session = new Session(graph)) {
+        session.initialize();
+        for (int i = 0; i < warmup; i++) {
+          session.run(train);
+        }
+        double[] times = new double[steps];
+        for (int i = 0; i < steps; i++) {
+          long start = System.nanoTime();
+          session.run(train);
+          times[i] = (System.nanoTime() - start) / 1e6;
+        }
+        Arrays.sort(times);
+        return times[steps / 2];
+      }
+    }
+  }
+
+  /** Variables initialised uniformly in [0, 1) and gradients ~ N(0, 1), seeded, split into equal 1-D tensors. */
+  private Inputs inputs(Graph graph, long parameters) {
+    Ops tf = Ops.create(graph);
+    Ops init = tf.withInitScope();
+    List<GradAndVar<? extends TType>> pairs = new ArrayList<>();
+    long per = parameters / variables;
+    for (int i = 0; i < variables; i++) {
+      long size = i == variables - 1 ? parameters - per * (variables - 1) : per;
+      Operand<org.tensorflow.types.TInt64> shape = init.constant(new long[] {size});
+      Variable<TFloat32> x =
+          tf.withName("x" + i).variable(init.random.randomUniform(shape, TFloat32.class,
+              RandomUniform.seed(1L), RandomUniform.seed2((long) i)));
+      Variable<TFloat32> g =
+          tf.withName("g" + i).variable(init.random.randomStandardNormal(shape, TFloat32.class,
+              RandomStandardNormal.seed(2L), RandomStandardNormal.seed2((long) i)));
+      pairs.add(new GradAndVar<>(tf.identity(g).asOutput(), x.asOutput()));
+    }
+    Variable<TFloat32> loss = tf.withName("loss").variable(init.constant(1.0f));
+    return new Inputs(pairs, tf.identity(loss));
+  }
+}
