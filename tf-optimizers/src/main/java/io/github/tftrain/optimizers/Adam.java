@@ -33,7 +33,10 @@ import org.tensorflow.types.family.TType;
 public class Adam extends LossAwareOptimizer {
   private final Config config;
   private final boolean decoupled;
-  private final Map<String, Variable<? extends TType>[]> moments = new LinkedHashMap<>();
+  private final Map<String, Moments> moments = new LinkedHashMap<>();
+
+  /** The two moment slots of one variable. */
+  private record Moments(Variable<? extends TType> first, Variable<? extends TType> second) {}
 
   /** Adam with the default configuration. */
   public Adam(Graph graph) {
@@ -59,10 +62,7 @@ public class Adam extends LossAwareOptimizer {
   @Override
   protected void build(List<Layer<?>> layers) {
     for (Layer<?> layer : layers) {
-      @SuppressWarnings("unchecked")
-      Variable<? extends TType>[] mv =
-          new Variable[] {createZeroSlot(layer, "m"), createZeroSlot(layer, "v")};
-      moments.put(layer.name(), mv);
+      moments.put(layer.name(), new Moments(createZeroSlot(layer, "m"), createZeroSlot(layer, "v")));
     }
   }
 
@@ -108,9 +108,9 @@ public class Adam extends LossAwareOptimizer {
       step.dependOn(decayRate);
     }
     @SuppressWarnings("unchecked")
-    Variable<T> m = (Variable<T>) moments.get(layer.name())[0];
+    Variable<T> m = (Variable<T>) moments.get(layer.name()).first();
     @SuppressWarnings("unchecked")
-    Variable<T> v = (Variable<T>) moments.get(layer.name())[1];
+    Variable<T> v = (Variable<T>) moments.get(layer.name()).second();
     Operand<T> gradient = g;
     Operand<T> rate = decayRate;
     step.inPlace(

@@ -176,7 +176,8 @@ public final class Kafisto extends LossAwareOptimizer {
     for (Layer<?> layer : step.layers()) {
       terms.add(LayerTerms.of(step, layer, config.weightDecay));
     }
-    List<Group> groups = config.layerwise ? Group.each(tf, terms) : List.of(Group.all(tf, terms));
+    Group whole = Group.all(tf, terms);
+    List<Group> groups = config.layerwise ? Group.each(tf, terms) : List.of(whole);
 
     Operand<TFloat64> target = lossMinimum(tf, loss);
     Operand<TFloat64> h = tf.constant(0.0);
@@ -214,6 +215,7 @@ public final class Kafisto extends LossAwareOptimizer {
       step.assign(pvv, tf.math.add(tf.math.mul(tf.math.square(alpha), posteriorVV), tf.constant(config.qP)));
       Operand<TFloat64> predictedXX =
           tf.math.add(posteriorXX, tf.math.add(tf.math.mul(tf.constant(2.0), posteriorXV), posteriorVV));
+      step.dependOn(predictedXX);
       long parameterCount = terms.stream().mapToLong(t -> t.layer.size()).sum();
       if (kernel == UpdateKernel.NATIVE) {
         List<UpdateStep.PendingKernel> kernels = new ArrayList<>();
@@ -249,7 +251,6 @@ public final class Kafisto extends LossAwareOptimizer {
 
     // Diagnostics: posterior σx², R and the step size lr P̂xx (L - L_min) / S over all layers as one. They read
     // the filter state, so they join the computations every write waits for (stateNoise is set with qX above).
-    Group whole = Group.all(tf, terms);
     Operand<TFloat64> wholeInnovation = tf.math.add(tf.math.mul(pHatXX, whole.squaredGradient), measurement);
     sigmaX2 = tf.withName("sigma_x2").identity(posteriorXX);
     measurementNoise = tf.withName("measurement_noise").identity(measurement);

@@ -407,12 +407,10 @@ public abstract class LossAwareOptimizer extends Optimizer {
     return layers;
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   private static Operand<TFloat64> globalNorm(Ops tf, List<Layer<?>> layers) {
     Operand<TFloat64> sumSquares = tf.constant(0.0);
     for (Layer<?> layer : layers) {
-      Operand<TFloat64> half = castToDouble(tf, tf.nn.l2Loss((Operand) layer.gradient()));
-      sumSquares = tf.math.add(sumSquares, tf.math.mul(tf.constant(2.0), half));
+      sumSquares = tf.math.add(sumSquares, Tensors.squaredNorm(tf, layer.gradient()));
     }
     return tf.withName("gradient_norm").math.sqrt(sumSquares);
   }
@@ -430,15 +428,6 @@ public abstract class LossAwareOptimizer extends Optimizer {
       clipped.add(new Layer(layer.name(), layer.variable(), layer.value(), gradient, layer.size()));
     }
     return clipped;
-  }
-
-  private static Operand<TFloat64> castToDouble(Ops tf, Operand<? extends TType> x) {
-    if (x.type() == TFloat64.class) {
-      @SuppressWarnings("unchecked")
-      Operand<TFloat64> same = (Operand<TFloat64>) x;
-      return same;
-    }
-    return tf.dtypes.cast(x, TFloat64.class);
   }
 
   private void requireBuilt(String what) {

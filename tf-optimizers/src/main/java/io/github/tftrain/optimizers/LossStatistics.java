@@ -59,24 +59,15 @@ public final class LossStatistics {
     return shape.numDimensions() == 0 ? scalar(tf, typed) : perExample(tf, typed);
   }
 
-  private static Operand<TFloat64> toDouble(Ops tf, Operand<? extends TType> x) {
-    if (x.type() == TFloat64.class) {
-      @SuppressWarnings("unchecked")
-      Operand<TFloat64> same = (Operand<TFloat64>) x;
-      return same;
-    }
-    return tf.dtypes.cast(x, TFloat64.class);
-  }
-
   private static LossStatistics scalar(Ops tf, Operand<TType> loss) {
-    Operand<TFloat64> value = toDouble(tf, loss);
+    Operand<TFloat64> value = Tensors.toDouble(tf, loss);
     return new LossStatistics(loss, value, tf.math.square(value), false);
   }
 
   private static LossStatistics perExample(Ops tf, Operand<TType> losses) {
     @SuppressWarnings({"unchecked", "rawtypes"})
     Operand<TType> mean = (Operand<TType>) (Operand) tf.math.mean((Operand) losses, tf.constant(0));
-    Operand<TFloat64> asDouble = toDouble(tf, losses);
+    Operand<TFloat64> asDouble = Tensors.toDouble(tf, losses);
     Operand<TFloat64> meanDouble = tf.math.mean(asDouble, tf.constant(0));
     Operand<TFloat64> meanSquare = tf.math.mean(tf.math.square(asDouble), tf.constant(0));
     return new LossStatistics(mean, meanDouble, meanSquare, true);
