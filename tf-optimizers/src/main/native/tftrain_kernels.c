@@ -242,20 +242,28 @@ static void* create_kafisto_adaptive(TF_OpKernelConstruction* ctx) {
  *   pass 2: m = m + α Δg;  B = B + δ (d/den)²;  D = max(|B|, rb) (+ e/α for belief);  d = m / D (+ decay);
  *           x = x - lr d */
 
+/* Pass 1 reads x only for L2 decay (g + wd x): without it, that is a quarter less traffic. */
+#define APOLLO_MOMENTS_BODY(T, GRADIENT)                                                                           \
+  _Pragma("omp simd reduction(+ : fourth, projection, curvature) reduction(max : largest)") for (int64_t i = 0;   \
+                                                                                                 i < n; i++) {     \
+    T dg = (GRADIENT)-m[i];                                                                                        \
+    T d2 = d[i] * d[i];                                                                                            \
+    fourth += (double)d2 * (double)d2;                                                                             \
+    projection += (double)dg * (double)d[i];                                                                       \
+    curvature += (double)b[i] * (double)d2;                                                                        \
+    double magnitude = fabs((double)dg);                                                                           \
+    largest = magnitude > largest ? magnitude : largest;                                                           \
+  }
+
 #define APOLLO_LOOPS(T, SUFFIX)                                                                                    \
   __attribute__((target_clones("arch=haswell", "default"))) static void apollo_moments_##SUFFIX(                  \
       const T* restrict x, const T* restrict m, const T* restrict b, const T* restrict d, const T* restrict g,     \
       int64_t n, T l2, double out[4]) {                                                                            \
     double fourth = 0, projection = 0, curvature = 0, largest = 0;                                                 \
-    _Pragma("omp simd reduction(+ : fourth, projection, curvature) reduction(max : largest)") for (int64_t i = 0; \
-                                                                                                   i < n; i++) {   \
-      T dg = g[i] + l2 * x[i] - m[i];                                                                              \
-      T d2 = d[i] * d[i];                                                                                          \
-      fourth += (double)d2 * (double)d2;                                                                           \
-      projection += (double)dg * (double)d[i];                                                                     \
-      curvature += (double)b[i] * (double)d2;                                                                      \
-      double magnitude = fabs((double)dg);                                                                         \
-      largest = magnitude > largest ? magnitude : largest;                                                         \
+    if (l2 != 0) {                                                                                                 \
+      APOLLO_MOMENTS_BODY(T, g[i] + l2 * x[i])                                                                     \
+    } else {                                                                                                       \
+      APOLLO_MOMENTS_BODY(T, g[i])                                                                                 \
     }                                                                                                              \
     out[0] = fourth;                                                                                               \
     out[1] = projection;                                                                                           \
