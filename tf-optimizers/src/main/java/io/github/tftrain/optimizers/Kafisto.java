@@ -174,7 +174,7 @@ public final class Kafisto extends LossAwareOptimizer {
     // Per-layer measurement quantities: ‖g_i‖² with weight decay folded in, L_i, and whether the layer is active.
     List<LayerTerms> terms = new ArrayList<>();
     for (Layer<?> layer : step.layers()) {
-      terms.add(LayerTerms.of(step, layer, config.weightDecay));
+      terms.add(LayerTerms.of(step, layer, config.weightDecay, kernel == UpdateKernel.GRAPH));
     }
     Group whole = Group.all(tf, terms);
     List<Group> groups = config.layerwise ? Group.each(tf, terms) : List.of(whole);
@@ -369,7 +369,7 @@ public final class Kafisto extends LossAwareOptimizer {
     Operand<T> oneMinusBeta = step.cast(tf.constant(1 - config.betaX), type);
     Operand<T> xAverage = Tensors.add(tf, Tensors.mul(tf, beta, tf.identity(averageSlot)), Tensors.mul(tf, oneMinusBeta, x));
     step.assign(averageSlot, xAverage);
-    return step.squaredNorm(Tensors.sub(tf, x, xAverage));
+    return step.squaredNorm(Tensors.sub(tf, x, xAverage), true);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -426,17 +426,17 @@ public final class Kafisto extends LossAwareOptimizer {
       this.decayLoss = decayLoss;
     }
 
-    static <T extends TType> LayerTerms of(UpdateStep step, Layer<T> layer, double weightDecay) {
+    static <T extends TType> LayerTerms of(UpdateStep step, Layer<T> layer, double weightDecay, boolean allowXla) {
       Ops tf = step.tf();
-      Operand<TFloat64> raw = step.squaredNorm(layer.gradient());
+      Operand<TFloat64> raw = step.squaredNorm(layer.gradient(), allowXla);
       if (weightDecay == 0) {
         return new LayerTerms(layer, layer.gradient(), raw, raw, tf.constant(0.0));
       }
       Operand<T> decayed =
           Tensors.add(tf, layer.gradient(), Tensors.mul(tf, step.cast(tf.constant(weightDecay), layer.type()), layer.value()));
       Operand<TFloat64> decayLoss =
-          tf.math.mul(tf.constant(0.5 * weightDecay), step.squaredNorm(layer.value()));
-      return new LayerTerms(layer, decayed, step.squaredNorm(decayed), raw, decayLoss);
+          tf.math.mul(tf.constant(0.5 * weightDecay), step.squaredNorm(layer.value(), allowXla));
+      return new LayerTerms(layer, decayed, step.squaredNorm(decayed, allowXla), raw, decayLoss);
     }
   }
 

@@ -410,7 +410,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
   private static Operand<TFloat64> globalNorm(Ops tf, List<Layer<?>> layers) {
     Operand<TFloat64> sumSquares = tf.constant(0.0);
     for (Layer<?> layer : layers) {
-      sumSquares = tf.math.add(sumSquares, Tensors.squaredNorm(tf, layer.gradient()));
+      sumSquares = tf.math.add(sumSquares, Tensors.squaredNorm(tf, layer.gradient(), true));
     }
     return tf.withName("gradient_norm").math.sqrt(sumSquares);
   }

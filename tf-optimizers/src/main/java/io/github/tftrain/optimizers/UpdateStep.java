@@ -145,9 +145,12 @@ public final class UpdateStep {
     return Tensors.toDouble(tf, value);
   }
 
-  /** The squared L2 norm of a tensor as a float64 scalar, in one pass (see {@link Tensors#squaredNorm}). */
-  public Operand<TFloat64> squaredNorm(Operand<? extends TType> x) {
-    return Tensors.squaredNorm(tf, x);
+  /**
+   * The squared L2 norm of a tensor as a float64 scalar, in one pass; {@code allowXla=false} keeps it out of XLA
+   * clusters (see {@link Tensors#squaredNorm}).
+   */
+  public Operand<TFloat64> squaredNorm(Operand<? extends TType> x, boolean allowXla) {
+    return Tensors.squaredNorm(tf, x, allowXla);
   }
 
   List<Op> computed() {

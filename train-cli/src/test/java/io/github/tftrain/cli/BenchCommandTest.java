@@ -16,6 +16,7 @@ class BenchCommandTest {
     assertEquals(0, run.exitCode(), run.err());
     List<String> lines = run.out().lines().toList();
     assertTrue(lines.get(0).startsWith("update step, float32, 2 tensors"), lines.get(0));
+    assertTrue(lines.get(0).contains("KaFiStO/Apollo kernel graph") || lines.get(0).contains("KaFiStO/Apollo kernel native"), lines.get(0));
     for (String label :
         List.of("TF-Java Adam (fused ApplyAdam)", "tftrain adam", "tftrain adamw", "tftrain sgd (momentum 0.9)",
             "tftrain kafisto (dynamics)", "tftrain kafisto (vanilla)", "tftrain apollo")) {

@@ -8,6 +8,7 @@ import io.github.tftrain.optimizers.AdamW;
 import io.github.tftrain.optimizers.Apollo;
 import io.github.tftrain.optimizers.Kafisto;
 import io.github.tftrain.optimizers.Sgd;
+import io.github.tftrain.optimizers.UpdateKernel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -65,6 +66,12 @@ public final class OptimizerBenchmark implements Callable<Integer> {
   int steps;
 
   @Option(
+      names = "--kernel",
+      defaultValue = "auto",
+      description = "KaFiStO and Apollo update kernel: auto, native or graph (default: ${DEFAULT-VALUE})")
+  String kernel;
+
+  @Option(
       names = "--optimizers",
       split = ",",
       defaultValue = "fused-adam,adam,adamw,sgd,kafisto,kafisto-vanilla,apollo",
@@ -77,8 +84,8 @@ public final class OptimizerBenchmark implements Callable<Integer> {
   private record Candidate(
       String name, String label, int bytesPerParameter, BiFunction<Graph, Inputs, Op> build) {}
 
-  /** The variables, their gradients and a loss, shared by every candidate's graph. */
-  private record Inputs(List<GradAndVar<? extends TType>> gradients, Operand<TFloat32> loss) {}
+  /** The variables, their gradients and a loss, shared by every candidate's graph, and the kernel choice. */
+  private record Inputs(List<GradAndVar<? extends TType>> gradients, Operand<TFloat32> loss, UpdateKernel kernel) {}
 
   private static final List<Candidate> CANDIDATES =
       List.of(
@@ -89,11 +96,11 @@ public final class OptimizerBenchmark implements Callable<Integer> {
           new Candidate("sgd", "tftrain sgd (momentum 0.9)", 20, (g, in) ->
               Sgd.builder().lr(0.01).momentum(0.9).build(g).applyGradients(in.gradients(), in.loss())),
           new Candidate("kafisto", "tftrain kafisto (dynamics)", 28, (g, in) ->
-              new Kafisto(g).applyGradients(in.gradients(), in.loss())),
+              Kafisto.builder().kernel(in.kernel()).build(g).applyGradients(in.gradients(), in.loss())),
           new Candidate("kafisto-vanilla", "tftrain kafisto (vanilla)", 12, (g, in) ->
               Kafisto.builder().variant(Kafisto.Variant.VANILLA).build(g).applyGradients(in.gradients(), in.loss())),
           new Candidate("apollo", "tftrain apollo", 36, (g, in) ->
-              new Apollo(g).applyGradients(in.gradients(), in.loss())));
+              Apollo.builder().kernel(in.kernel()).build(g).applyGradients(in.gradients(), in.loss())));
 
   @Override
   public Integer call() throws Exception {
@@ -111,6 +118,12 @@ public final class OptimizerBenchmark implements Callable<Integer> {
         throw new BadInputException("--params values must be >= --variables (" + variables + "), got " + p);
       }
     }
+    UpdateKernel updateKernel;
+    try {
+      updateKernel = UpdateKernel.valueOf(kernel.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("--kernel must be auto, native or graph, got '" + kernel + "'");
+    }
     if (variables < 1 || warmup < 0 || steps < 1) {
       throw new BadInputException("--variables and --steps must be >= 1 and --warmup >= 0");
     }
@@ -123,15 +136,16 @@ public final class OptimizerBenchmark implements Callable<Integer> {
     java.io.PrintWriter out = spec.commandLine().getOut();
     out.printf(
         Locale.ROOT,
-        "update step, float32, %d tensors, %d warmup + %d timed steps, XLA %s, %d cores%n",
-        variables, warmup, steps, Xla.enabled() ? "on" : "off", Runtime.getRuntime().availableProcessors());
+        "update step, float32, %d tensors, %d warmup + %d timed steps, XLA %s, KaFiStO/Apollo kernel %s, %d cores%n",
+        variables, warmup, steps, Xla.enabled() ? "on" : "off", describe(updateKernel),
+        Runtime.getRuntime().availableProcessors());
     out.printf(Locale.ROOT, "%-12s %-32s %10s %8s %8s %9s%n",
         "params", "optimizer", "ms/step", "B/param", "GB/s", "vs fused");
     List<String> verdicts = new ArrayList<>();
     for (long p : params) {
       double fusedRate = Double.NaN;
       for (Candidate c : selected) {
-        double ms = time(c, p);
+        double ms = time(c, p, updateKernel);
         double rate = p * (double) c.bytesPerParameter() / (ms * 1e6);
         if (c.name().equals("fused-adam")) {
           fusedRate = rate;
@@ -151,10 +165,17 @@ public final class OptimizerBenchmark implements Callable<Integer> {
     return Tftrain.OK;
   }
 
-  /** The median wall time of one update step, in ms. */
-  private double time(Candidate candidate, long parameters) {
+  /** What AUTO resolves to here, found by building a throwaway optimizer. */
+  private static String describe(UpdateKernel requested) {
     try (Graph graph = new Graph()) {
-      Inputs inputs = inputs(graph, parameters);
+      return Kafisto.builder().kernel(requested).build(graph).kernel().name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** The median wall time of one update step, in ms. */
+  private double time(Candidate candidate, long parameters, UpdateKernel kernel) {
+    try (Graph graph = new Graph()) {
+      Inputs inputs = inputs(graph, parameters, kernel);
       Op train = candidate.build().apply(graph, inputs);
       try (Session session = new Session(graph)) {
         session.initialize();
@@ -174,7 +195,7 @@ public final class OptimizerBenchmark implements Callable<Integer> {
   }
 
   /** Variables initialised uniformly in [0, 1) and gradients ~ N(0, 1), seeded, split into equal 1-D tensors. */
-  private Inputs inputs(Graph graph, long parameters) {
+  private Inputs inputs(Graph graph, long parameters, UpdateKernel kernel) {
     Ops tf = Ops.create(graph);
     Ops init = tf.withInitScope();
     List<GradAndVar<? extends TType>> pairs = new ArrayList<>();
@@ -191,6 +212,6 @@ public final class OptimizerBenchmark implements Callable<Integer> {
       pairs.add(new GradAndVar<>(tf.identity(g).asOutput(), x.asOutput()));
     }
     Variable<TFloat32> loss = tf.withName("loss").variable(init.constant(1.0f));
-    return new Inputs(pairs, tf.identity(loss));
+    return new Inputs(pairs, tf.identity(loss), kernel);
   }
 }
