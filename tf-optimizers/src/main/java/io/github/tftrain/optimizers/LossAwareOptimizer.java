@@ -66,7 +66,8 @@ public abstract class LossAwareOptimizer extends Optimizer {
 
   /**
    * @param graph the graph to build in
-   * @param name the name scope for the optimizer's ops and state (made unique in the graph, e.g. "adam_1")
+   * @param name the name scope for the optimizer's ops and state (made unique in the graph with a numeric suffix,
+   *     deterministic for a given order of construction, which is what restoring a checkpoint needs)
    * @param learningRate the learning-rate schedule (already validated by the subclass builder)
    * @param clipNorm the global-norm clipping threshold, or 0 for no clipping
    */
@@ -75,7 +76,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
     if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
       throw new IllegalArgumentException(name + ": clipNorm must be >= 0 (0 = off), got " + clipNorm);
     }
-    // withSubScope makes the scope name unique in the graph (kafisto, kafisto_1, ...); read it back from an op.
+    // withSubScope makes the scope name unique in the graph (kafisto, then kafisto_N); read it back from an op.
     Ops scoped = Ops.create(graph).withSubScope(name);
     this.globalStep = scoped.withName("global_step").variable(scoped.withInitScope().constant(0L));
     String stepName = globalStep.op().name();

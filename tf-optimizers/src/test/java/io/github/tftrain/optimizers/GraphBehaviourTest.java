@@ -2,13 +2,13 @@ package io.github.tftrain.optimizers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
@@ -51,7 +51,11 @@ class GraphBehaviourTest {
       Adam adam = Adam.builder().lr(0.01).build(g);
       Op trainA = sgd.minimize(loss, List.of(a));
       Op trainC = adam.minimize(loss, List.of(c));
-      assertNotEquals(sgd.getOptimizerName(), adam.getOptimizerName());
+      assertEquals("sgd", sgd.getOptimizerName());
+      assertEquals("adam", adam.getOptimizerName());
+      // A second optimizer of a kind gets its own scope (TF-Java picks the suffix), so state names never collide.
+      String second = new Adam(g).getOptimizerName();
+      assertTrue(second.matches("adam_[0-9]+"), second);
 
       s.run(trainA);
       assertEquals(2 - 0.1 * (2 * 2 * 1 + 1), value(s, a), 1e-15); // 2 - 0.1·5 = 1.5
@@ -221,6 +225,57 @@ class GraphBehaviourTest {
       sgd.minimize(withCounter);
       assertTrue(sgd.getSlot(counter.asOutput(), "momentum").isEmpty());
     }
+  }
+
+  /** Every state write of every optimizer (assignments, fused kernels) comes after the step's barrier. */
+  @Test
+  void everyWriteWaitsForTheBarrier() {
+    for (java.util.function.Function<Graph, LossAwareOptimizer> factory :
+        List.<java.util.function.Function<Graph, LossAwareOptimizer>>of(
+            g -> Kafisto.builder().kernel(UpdateKernel.GRAPH).weightDecay(0.1).build(g),
+            g -> Kafisto.builder().kernel(UpdateKernel.AUTO).build(g),
+            g -> Kafisto.builder().variant(Kafisto.Variant.VANILLA).build(g),
+            g -> Apollo.builder().kernel(UpdateKernel.GRAPH).build(g),
+            g -> Apollo.builder().kernel(UpdateKernel.AUTO).build(g),
+            g -> Sgd.builder().momentum(0.9).weightDecay(0.1).build(g),
+            Adam::new,
+            AdamW::new)) {
+      try (Graph g = new Graph()) {
+        Ops tf = Ops.create(g);
+        Variable<TFloat32> w = tf.withName("w").variable(tf.withInitScope().constant(new float[] {1f, 2f}));
+        LossAwareOptimizer optimizer = factory.apply(g);
+        optimizer.minimize(tf.sum(tf.math.square(tf.identity(w)), tf.constant(0)));
+        String scope = optimizer.getOptimizerName() + "/";
+        GraphOperation barrier = g.operation(scope + "update/computed");
+        int writes = 0;
+        for (java.util.Iterator<GraphOperation> it = g.operations(); it.hasNext(); ) {
+          GraphOperation op = it.next();
+          boolean write = op.type().equals("Assign") || op.type().startsWith("Apply") || op.type().startsWith("Tftrain");
+          if (write && op.name().startsWith(scope + "update/")) {
+            writes++;
+            assertTrue(reaches(op, barrier), op.name() + " (" + op.type() + ") must wait for " + barrier.name());
+          }
+        }
+        assertTrue(writes > 0, scope + " has writes");
+      }
+    }
+  }
+
+  /** Whether {@code target} is among the data or control ancestors of {@code op}. */
+  private static boolean reaches(GraphOperation op, GraphOperation target) {
+    java.util.Deque<GraphOperation> todo = new java.util.ArrayDeque<>(List.of(op));
+    java.util.Set<GraphOperation> seen = new java.util.HashSet<>();
+    while (!todo.isEmpty()) {
+      GraphOperation next = todo.pop();
+      if (next.equals(target)) {
+        return true;
+      }
+      if (seen.add(next)) {
+        todo.addAll(next.controlInputs());
+        next.inputs().forEach(input -> todo.add((GraphOperation) input.op()));
+      }
+    }
+    return false;
   }
 
   @Test
