@@ -86,7 +86,9 @@ public final class Layers {
     if (bias) {
       y = tf.nn.biasAdd(y, tf.identity(net.constantTrainable("bias", 0.0, filters)));
     }
-    return tf.ensureShape(y, Shape.of(shape.get(0), shape.get(1) * stride, shape.get(2) * stride, filters));
+    // Conv2DBackpropInput's static output shape is unknown when the batch is; a reshape (EnsureShape has no
+    // gradient) gives later layers the height, width and channels they need to size their kernels.
+    return tf.reshape(y, tf.constant(new long[] {-1, shape.get(1) * stride, shape.get(2) * stride, filters}));
   }
 
   // ---------------------------------------------------------------------------------------------------------------
