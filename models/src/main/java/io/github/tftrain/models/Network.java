@@ -31,14 +31,22 @@ import org.tensorflow.types.family.TFloating;
  *       moving statistics) are updated by {@link #updates()}, ops to run with every training step.
  * </ul>
  *
- * Scopes made with {@link #scope} share these collections. Creating a network registers the gradients TensorFlow
+ * Scopes made with {@link #scope} share these collections; {@link #sibling} starts a new set. Creating a network registers the gradients TensorFlow
  * lacks ({@link io.github.tftrain.models.gradients.MissingGradients}).
  *
  * @param <T> float32 (models) or float64 (gradient checks)
  */
 public final class Network<T extends TFloating> {
   private final Shared<T> shared;
+  private final Owned<T> owned;
   private final Ops tf;
+
+  /** The variables and update ops of one network (a GAN has two: generator and critic). */
+  private static final class Owned<T extends TFloating> {
+    final List<Variable<T>> trainable = new ArrayList<>();
+    final List<Variable<T>> nonTrainable = new ArrayList<>();
+    final List<Op> updates = new ArrayList<>();
+  }
 
   private static final class Shared<T extends TFloating> {
     final Graph graph;
@@ -47,9 +55,7 @@ public final class Network<T extends TFloating> {
     final long seed;
     final Operand<TBool> training;
     final Operand<TInt64> step;
-    final List<Variable<T>> trainable = new ArrayList<>();
-    final List<Variable<T>> nonTrainable = new ArrayList<>();
-    final List<Op> updates = new ArrayList<>();
+    final Ops root;
     long seeds;
 
     Shared(Graph graph, Class<T> type, Init init, long seed, Ops root) {
@@ -57,13 +63,15 @@ public final class Network<T extends TFloating> {
       this.type = type;
       this.init = init;
       this.seed = seed;
+      this.root = root;
       this.training = root.withName("training").placeholderWithDefault(root.constant(false), Shape.scalar());
       this.step = root.withName("step").placeholderWithDefault(root.constant(0L), Shape.scalar());
     }
   }
 
-  private Network(Shared<T> shared, Ops tf) {
+  private Network(Shared<T> shared, Owned<T> owned, Ops tf) {
     this.shared = shared;
+    this.owned = owned;
     this.tf = tf;
   }
 
@@ -88,12 +96,21 @@ public final class Network<T extends TFloating> {
     io.github.tftrain.models.gradients.MissingGradients.register();
     Ops root = Ops.create(graph);
     Shared<T> shared = new Shared<>(graph, type, init, seed, root);
-    return new Network<>(shared, root.withSubScope(name));
+    return new Network<>(shared, new Owned<>(), root.withSubScope(name));
   }
 
-  /** A child scope: names below it are prefixed with {@code name/}. */
+  /** A child scope: names below it are prefixed with {@code name/}; it adds to this network's collections. */
   public Network<T> scope(String name) {
-    return new Network<>(shared, tf.withSubScope(name));
+    return new Network<>(shared, owned, tf.withSubScope(name));
+  }
+
+  /**
+   * Another network in the same graph, under the top-level name scope {@code name}, sharing this one's training
+   * switch, step and seed sequence but with its own variables and update ops: a GAN's generator and critic are
+   * siblings, trained by two optimizers on disjoint variable lists.
+   */
+  public Network<T> sibling(String name) {
+    return new Network<>(shared, new Owned<>(), shared.root.withSubScope(name));
   }
 
   /** Ops in this scope. */
@@ -141,20 +158,20 @@ public final class Network<T extends TFloating> {
   /** A trainable variable with an explicit initial value (built in the init scope). */
   public Variable<T> trainable(String name, Operand<T> initialValue) {
     Variable<T> v = tf.withName(name).variable(initialValue);
-    shared.trainable.add(v);
+    owned.trainable.add(v);
     return v;
   }
 
   /** A variable no optimizer trains (batch-norm moving statistics), initialised to a constant. */
   public Variable<T> nonTrainable(String name, double value, long... shape) {
     Variable<T> v = tf.withName(name).variable(fill(value, shape));
-    shared.nonTrainable.add(v);
+    owned.nonTrainable.add(v);
     return v;
   }
 
   /** Registers an op to run with every training step (a moving-average update). */
   public void addUpdate(Op update) {
-    shared.updates.add(update);
+    owned.updates.add(update);
   }
 
   /** A constant of the network's float type. */
@@ -178,23 +195,23 @@ public final class Network<T extends TFloating> {
 
   /** The variables an optimizer trains, in creation order. */
   public List<Variable<T>> trainableVariables() {
-    return Collections.unmodifiableList(shared.trainable);
+    return Collections.unmodifiableList(owned.trainable);
   }
 
   /** Variables updated by {@link #updates()} instead (batch-norm moving statistics). */
   public List<Variable<T>> nonTrainableVariables() {
-    return Collections.unmodifiableList(shared.nonTrainable);
+    return Collections.unmodifiableList(owned.nonTrainable);
   }
 
   /** Ops to run with every training step. */
   public List<Op> updates() {
-    return Collections.unmodifiableList(shared.updates);
+    return Collections.unmodifiableList(owned.updates);
   }
 
   /** The number of trainable parameters. */
   public long parameterCount() {
     long n = 0;
-    for (Variable<T> v : shared.trainable) {
+    for (Variable<T> v : owned.trainable) {
       n += v.shape().size();
     }
     return n;

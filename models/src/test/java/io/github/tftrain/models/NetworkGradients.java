@@ -40,6 +40,20 @@ final class NetworkGradients {
       boolean training,
       int elementsPerVariable,
       double tolerance) {
+    check(label, build, training, elementsPerVariable, tolerance, 1e-6);
+  }
+
+  /**
+   * As above with a finite-difference step h = step · max(1, |x|). Networks with many ReLUs need a small step: a
+   * pre-activation within h of zero bends the difference quotient.
+   */
+  static void check(
+      String label,
+      Function<Network<TFloat64>, Operand<TFloat64>> build,
+      boolean training,
+      int elementsPerVariable,
+      double tolerance,
+      double step) {
     try (Graph g = new Graph();
         Session s = new Session(g)) {
       Network<TFloat64> net = Network.create(g, "net", Init.XAVIER_UNIFORM, 5, TFloat64.class);
@@ -72,7 +86,7 @@ final class NetworkGradients {
         int count = Math.min(elementsPerVariable, n);
         for (int c = 0; c < count; c++) {
           int j = (int) ((long) c * n / count + (n / Math.max(count, 1)) / 2) % n;
-          double h = 1e-6 * Math.max(1, Math.abs(original[j]));
+          double h = step * Math.max(1, Math.abs(original[j]));
           double plus = lossWith(s, net, training, loss, assigns.get(i), values.get(i), v.shape(), original, j, h);
           double minus = lossWith(s, net, training, loss, assigns.get(i), values.get(i), v.shape(), original, j, -h);
           double numeric = (plus - minus) / (2 * h);
