@@ -4,10 +4,13 @@ import io.github.tftrain.optimizers.schedule.Schedule;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.tensorflow.Graph;
@@ -56,6 +59,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
   private final String scopeName;
   private final Ops scope;
   private final Variable<TInt64> globalStep;
+  private final Map<String, Map<String, Variable<?>>> slots = new HashMap<>();
   private final Schedule learningRate;
   private final double clipNorm;
   private Op trainOp;
@@ -140,7 +144,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
   }
 
   /**
-   * Creates the optimizer's state for the layers it will update (slots with {@link #createSlot}, scalars with
+   * Creates the optimizer's state for the layers it will update (slots with {@link #createZeroSlot}, scalars with
    * {@link #createScalar}). Called once, before {@link #update}.
    *
    * @param layers the variables that have a gradient, in graph order
@@ -166,15 +170,32 @@ public abstract class LossAwareOptimizer extends Optimizer {
   }
 
   /**
-   * Creates a zero-initialised slot of {@code layer}'s shape and type, registered with the framework so that
-   * {@link #getSlot} finds it under {@code slotName}.
+   * Creates a zero-initialised slot of {@code layer}'s shape and type, found later by {@link #getSlot}. Its name is
+   * the variable's with '/' replaced by '.', then '-' and the slot name, in this optimizer's scope: the slot "m" of
+   * {@code wrn/group1/conv1/kernel} is {@code adam/wrn.group1.conv1.kernel-m}. (The framework's own
+   * {@code createSlot} names it without the replacement, which TF-Java rejects for any variable in a name scope.)
    */
   protected final <T extends TType> Variable<T> createZeroSlot(Layer<T> layer, String slotName) {
     Ops init = scope.withInitScope();
     Operand<T> zeros = init.zeros(init.constant(layer.variable().shape()), layer.type());
-    createSlot(layer.variable(), slotName, zeros);
-    return getSlot(layer.variable(), slotName)
-        .orElseThrow(() -> new IllegalStateException("slot " + slotName + " was not registered"));
+    String variableName = layer.variable().op().name();
+    Variable<T> slot = scope.withName(variableName.replace('/', '.') + "-" + slotName).variable(zeros);
+    slots.computeIfAbsent(slotName, k -> new HashMap<>()).put(variableName, slot);
+    return slot;
+  }
+
+  /**
+   * The slot {@code slotName} (e.g. Adam's "m") of a variable this optimizer updates.
+   *
+   * @return the slot, or empty if the variable has no such slot (not trained by this optimizer, or not built yet)
+   */
+  @Override
+  public <T extends TType> Optional<Variable<T>> getSlot(Output<T> variable, String slotName) {
+    Map<String, Variable<?>> bySlot = slots.get(slotName);
+    Variable<?> slot = bySlot == null ? null : bySlot.get(variable.op().name());
+    @SuppressWarnings("unchecked") // a slot has its variable's type
+    Variable<T> typed = (Variable<T>) slot;
+    return Optional.ofNullable(typed);
   }
 
   /** Ops under this optimizer's name scope. */

@@ -92,6 +92,41 @@ class GraphBehaviourTest {
     }
   }
 
+  /**
+   * Variables inside name scopes (every model's: wrn/group1/conv1/kernel) get slots named after them with '.' for
+   * '/', and every optimizer trains them.
+   */
+  @Test
+  void variablesInNameScopesGetReadableSlots() {
+    for (String name : Optimizers.names()) {
+      try (Graph g = new Graph();
+          Session s = new Session(g)) {
+        Ops tf = Ops.create(g);
+        Ops layer = tf.withSubScope("net").withSubScope("layer1");
+        Variable<TFloat32> kernel = layer.withName("kernel").variable(tf.withInitScope().constant(new float[] {1f, 2f}));
+        Operand<TFloat32> loss = tf.sum(tf.math.square(tf.identity(kernel)), tf.constant(0));
+        LossAwareOptimizer optimizer = Optimizers.builder(name).build(g);
+        Op train = optimizer.minimize(loss);
+        String slot =
+            switch (name) {
+              case "kafisto" -> "velocity";
+              case "apollo" -> "approx_hessian";
+              case "sgd" -> "momentum";
+              default -> "m";
+            };
+        if (name.equals("sgd")) {
+          assertTrue(optimizer.getSlot(kernel.asOutput(), slot).isEmpty(), "plain SGD keeps no momentum");
+        } else {
+          assertEquals(
+              optimizer.getOptimizerName() + "/net.layer1.kernel-" + slot,
+              optimizer.getSlot(kernel.asOutput(), slot).orElseThrow().op().name());
+        }
+        s.run(train);
+        assertTrue(value(s, kernel) < 1.0, name + " moved the scoped variable");
+      }
+    }
+  }
+
   private static List<String> names(List<Variable<?>> variables) {
     return variables.stream().map(v -> v.op().name()).toList();
   }
