@@ -47,6 +47,16 @@ public final class ChannelStats {
     return new ChannelStats(mean, std);
   }
 
+  /**
+   * Mean 0.5 and standard deviation 0.5 in every channel: pixels map linearly onto [-1, 1], the range of a
+   * generator that ends in tanh (the GAN's real images are scaled this way, not standardised).
+   */
+  public static ChannelStats minusOneToOne(int channels) {
+    double[] half = new double[channels];
+    Arrays.fill(half, 0.5);
+    return new ChannelStats(half, half);
+  }
+
   public double mean(int channel) {
     return mean[channel];
   }
