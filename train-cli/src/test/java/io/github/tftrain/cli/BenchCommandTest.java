@@ -27,6 +27,39 @@ class BenchCommandTest {
   }
 
   @Test
+  void modelBenchmarkPrintsEveryFamily() {
+    CliRun run =
+        CliRun.of("bench", "models", "--models", "wrn-10-1,dcgan,lstm-tiny,transformer-tiny", "--batch-size", "2",
+            "--bptt", "5", "--vocabulary", "50", "--warmup", "0", "--steps", "1");
+    assertEquals(0, run.exitCode(), run.err());
+    List<String> lines = run.out().lines().toList();
+    assertTrue(lines.get(0).startsWith("training step (forward + backward + adam update), float32"), lines.get(0));
+    assertTrue(lines.get(2).matches("wrn-10-1 +[0-9,]+ +2 +[0-9.]+ +[0-9.]+ +[0-9,]+ images/s"), lines.get(2));
+    assertTrue(lines.get(3).matches("dcgan +[0-9,]+ +2 .* images/s"), lines.get(3));
+    assertTrue(lines.get(4).matches("lstm-tiny +[0-9,]+ +2x5 .* tokens/s"), lines.get(4));
+    assertTrue(lines.get(5).matches("transformer-tiny +[0-9,]+ +2x5 .* tokens/s"), lines.get(5));
+  }
+
+  @Test
+  void modelBenchmarkRejectsBadArguments() {
+    CliRun unknown = CliRun.of("bench", "models", "--models", "vgg16");
+    assertEquals(2, unknown.exitCode());
+    assertTrue(unknown.err().contains("unknown model 'vgg16'; valid: wrn-16-4, wrn-28-10, resnet18"), unknown.err());
+    CliRun depth = CliRun.of("bench", "models", "--models", "wrn-18-2");
+    assertEquals(2, depth.exitCode());
+    assertTrue(depth.err().contains("a WideResNet needs depth 6n + 4"), depth.err());
+    CliRun precision = CliRun.of("bench", "models", "--precision", "fp16");
+    assertEquals(2, precision.exitCode());
+    assertTrue(precision.err().contains("unknown precision 'fp16'; valid: float32, mixed-bfloat16"), precision.err());
+    CliRun batch = CliRun.of("bench", "models", "--batch-size", "0");
+    assertEquals(2, batch.exitCode());
+    assertTrue(batch.err().contains("--batch-size must be >= 1, got 0"), batch.err());
+    CliRun key = CliRun.of("bench", "models", "--optimizer", "kafisto", "--set", "gamma=2");
+    assertEquals(2, key.exitCode());
+    assertTrue(key.err().contains("unknown hyperparameter 'gamma' for kafisto"), key.err());
+  }
+
+  @Test
   void rejectsBadArguments() {
     CliRun unknown = CliRun.of("bench", "optimizers", "--optimizers", "lamb");
     assertEquals(2, unknown.exitCode());
@@ -36,6 +69,6 @@ class BenchCommandTest {
     assertTrue(small.err().contains("--params values must be >= --variables (10), got 5"), small.err());
     CliRun missing = CliRun.of("bench");
     assertEquals(2, missing.exitCode());
-    assertTrue(missing.err().contains("missing benchmark: optimizers"), missing.err());
+    assertTrue(missing.err().contains("missing benchmark: optimizers or models"), missing.err());
   }
 }

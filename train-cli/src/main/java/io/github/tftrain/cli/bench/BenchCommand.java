@@ -7,13 +7,14 @@ import picocli.CommandLine.Command;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Benchmarks: 'optimizers' times the update step of every optimizer.",
-    subcommands = {OptimizerBenchmark.class})
+    description = "Benchmarks: 'optimizers' times the update step of every optimizer; 'models' the training step "
+        + "of every model.",
+    subcommands = {OptimizerBenchmark.class, ModelBenchmark.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing benchmark: optimizers");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing benchmark: optimizers or models");
   }
 }
