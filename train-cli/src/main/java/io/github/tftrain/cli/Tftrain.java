@@ -53,14 +53,18 @@ public final class Tftrain implements Runnable {
   }
 
   /**
-   * Bad input (IllegalArgumentException, including hyperparameter ranges) exits 2 with its message; anything else
+   * Bad input (IllegalArgumentException, including hyperparameter ranges; malformed or missing data files) exits 2
+   * with its message; anything else
    * exits 1 with a one-line message. No stack traces: they are for bugs, and TFTRAIN_DEBUG=1 prints them.
    */
   private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
     if (System.getenv("TFTRAIN_DEBUG") != null) {
       e.printStackTrace();
     }
-    if (e instanceof IllegalArgumentException || e instanceof BadInputException) {
+    if (e instanceof IllegalArgumentException
+        || e instanceof BadInputException
+        || e instanceof io.github.tftrain.data.DataFormatException
+        || e instanceof java.nio.file.NoSuchFileException) {
       cli.getErr().println("tftrain " + cli.getCommandName() + ": " + e.getMessage());
       return BAD_INPUT;
     }

@@ -40,6 +40,27 @@ class BenchCommandTest {
     assertTrue(lines.get(5).matches("transformer-tiny +[0-9,]+ +2x5 .* tokens/s"), lines.get(5));
   }
 
+  /** With --data the batches come through the prefetching pipeline, and the report says what that cost. */
+  @Test
+  void modelBenchmarkOnRealData() {
+    CliRun images =
+        CliRun.of("bench", "models", "--models", "wrn-10-1", "--batch-size", "4", "--warmup", "1", "--steps", "2",
+            "--data", "../testdata/fashion-mnist");
+    assertEquals(0, images.exitCode(), images.err());
+    assertTrue(images.out().matches("(?s).*wrn-10-1: batches of \\.\\./testdata/fashion-mnist \\(shuffled, random "
+        + "crop \\+ flip, prefetch 2\\): building one took [0-9.]+ ms on the pipeline thread; each step waited "
+        + "[0-9.]+ ms for it.*"), images.out());
+    CliRun text =
+        CliRun.of("bench", "models", "--models", "lstm-tiny", "--batch-size", "2", "--bptt", "5", "--warmup", "0",
+            "--steps", "2", "--data", "../testdata/wikitext");
+    assertEquals(0, text.exitCode(), text.err());
+    assertTrue(text.out().contains("lstm-tiny: BPTT windows of ../testdata/wikitext (LSTM state carried"), text.out());
+    CliRun mismatch = CliRun.of("bench", "models", "--models", "wrn-10-1,lstm-tiny", "--data", "../testdata/ptb");
+    assertEquals(2, mismatch.exitCode());
+    assertTrue(mismatch.err().contains("../testdata/ptb: no image dataset; expected data_batch_1.bin"), mismatch.err());
+    assertEquals("", mismatch.out(), "nothing is timed when a model cannot use the data");
+  }
+
   @Test
   void modelBenchmarkRejectsBadArguments() {
     CliRun unknown = CliRun.of("bench", "models", "--models", "vgg16");
