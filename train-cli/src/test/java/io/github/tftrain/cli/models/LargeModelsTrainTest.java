@@ -27,7 +27,7 @@ import org.tensorflow.types.TInt32;
  * The paper-sized models the overfitting tests leave out build at full size and train. One plain SGD step of size
  * ε on a small real batch must lower the batch's loss by ε‖g‖² to first order: the measured decrease over that
  * prediction checks the whole model's gradient. Then two more steps keep lowering it. WRN-28-10 has 36.5M
- * parameters, WRN-50-2 66.8M, lstm-large 39.9M with the PTB-layout vocabulary.
+ * parameters, WRN-50-2 66.8M, lstm-large 39,744,987 with the PTB-layout vocabulary (2,487 words).
  *
  * <p>ε per model keeps the step in the linear regime while the decrease stays measurable in float32. Measured on
  * this batch of 4 at initialisation: ‖g‖ = 14 for WRN-28-10 (ratio 0.995 at ε = 1e-6, still 0.8-1.2 at 1e-4), but
@@ -113,6 +113,13 @@ class LargeModelsTrainTest {
         TInt32 in = windows.tensor(windows.inputs(0));
         TInt32 out = windows.tensor(windows.targets(0))) {
       assertEquals(0.65, spec.dropout());
+      // tied embedding V x H, two LSTM layers of [2H, 4H] weights + 4H biases, decoder bias V
+      long words = corpus.vocabulary().size();
+      long hidden = spec.size();
+      assertEquals(2487, words);
+      assertEquals(words * hidden + 2 * (2 * hidden * 4 * hidden + 4 * hidden) + words,
+          task.network().parameterCount());
+      assertEquals(39_744_987, task.network().parameterCount());
       s.initialize();
       double[] losses = new double[3];
       for (int i = 0; i < 3; i++) {
