@@ -30,13 +30,21 @@ final class Raw {
     return (Operand<TType>) grads.get(i);
   }
 
-  /** Whether an upstream gradient exists (TensorFlow passes an output with no op for an output off the path). */
+  /**
+   * Whether an upstream gradient carries anything: TensorFlow passes an output with no op for an output off the
+   * path, and a ZerosLike of the output for an output of a multi-output op that nothing downstream reads (so
+   * SparseSoftmaxCrossEntropyWithLogits' backprop output arrives as zeros in every first-order gradient; adding
+   * its Hessian term for it would recompute a softmax over the whole batch for nothing).
+   */
   static boolean present(Output<?> gradient) {
     if (gradient == null) {
       return false;
     }
     GraphOperation op = (GraphOperation) gradient.op();
-    return op.getUnsafeNativeHandle() != null && !op.getUnsafeNativeHandle().isNull();
+    if (op.getUnsafeNativeHandle() == null || op.getUnsafeNativeHandle().isNull()) {
+      return false;
+    }
+    return !op.type().equals("ZerosLike");
   }
 
   /** Output 0 of a new {@code type} op on {@code inputs}. */
@@ -46,6 +54,11 @@ final class Raw {
 
   /** Output 0 of a new {@code type} op on {@code inputs}, with the named attributes copied from {@code like}. */
   static Operand<TType> op(Ops tf, String type, GraphOperation like, String[] attrs, Operand<?>... inputs) {
+    return build(tf, type, like, attrs, inputs).output(0);
+  }
+
+  /** A new {@code type} op on {@code inputs} (all its outputs), with attributes copied from {@code like}. */
+  static Operation build(Ops tf, String type, GraphOperation like, String[] attrs, Operand<?>... inputs) {
     OperationBuilder builder = tf.scope().opBuilder(type, type);
     for (Operand<?> input : inputs) {
       builder.addInput(input.asOutput());
@@ -56,8 +69,7 @@ final class Raw {
         builder.setAttr(attr, value);
       }
     }
-    Operation built = builder.build();
-    return built.output(0);
+    return builder.build();
   }
 
   private static AttrValue attribute(GraphOperation op, String name) {
