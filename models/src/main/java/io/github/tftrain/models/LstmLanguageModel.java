@@ -52,7 +52,6 @@ public final class LstmLanguageModel {
       throw new IllegalArgumentException("LSTM inputs must be [batch, steps] with both known, got " + shape);
     }
     int batch = (int) shape.get(0);
-    int steps = (int) shape.get(1);
     Ops tf = net.tf();
     Layers.Embedding<T> embedded = embedding(net.scope("embedding"), inputs, vocabulary, size);
     Operand<T> x = dropout(net.scope("embedding_dropout"), embedded.vectors(), dropoutRate);
@@ -71,13 +70,7 @@ public final class LstmLanguageModel {
       x = out.outputs();
       x = dropout(layer.scope("dropout"), x, dropoutRate);
     }
-    Operand<T> flat = tf.reshape(x, tf.constant(new long[] {-1, size}));
-    Variable<T> bias = net.scope("decoder").constantTrainable("bias", 0.0, vocabulary);
-    Operand<T> logits =
-        tf.math.add( // a broadcasting add: measured ~5% faster per step than BiasAdd on [tokens, vocabulary]
-            tf.linalg.matMul(flat, tf.identity(embedded.table()), org.tensorflow.op.linalg.MatMul.transposeB(true)),
-            tf.identity(bias));
-    return new Model<>(
-        tf.reshape(logits, tf.constant(new long[] {batch, steps, vocabulary})), initial, last, embedded.table());
+    Operand<T> logits = Layers.tiedDecoder(net.scope("decoder"), x, embedded);
+    return new Model<>(logits, initial, last, embedded.table());
   }
 }

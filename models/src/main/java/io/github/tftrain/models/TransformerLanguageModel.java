@@ -56,13 +56,7 @@ public final class TransformerLanguageModel {
       x = tf.math.add(x, dropout(block.scope("ffn_dropout"), dense(block.scope("ffn2"), hidden, width, true), dropoutRate));
     }
     x = layerNorm(net.scope("final_ln"), x, 1e-5);
-    Operand<T> flat = tf.reshape(x, tf.constant(new long[] {-1, width}));
-    Variable<T> bias = net.scope("decoder").constantTrainable("bias", 0.0, vocabulary);
-    Operand<T> logits =
-        tf.math.add( // a broadcasting add: measured ~5% faster per step than BiasAdd on [tokens, vocabulary]
-            tf.linalg.matMul(flat, tf.identity(tokens.table()), org.tensorflow.op.linalg.MatMul.transposeB(true)),
-            tf.identity(bias));
-    return tf.reshape(logits, tf.constant(new long[] {-1, steps, vocabulary}));
+    return Layers.tiedDecoder(net.scope("decoder"), x, tokens);
   }
 
   /** GELU, exactly: x/2 (1 + erf(x / sqrt 2)). */

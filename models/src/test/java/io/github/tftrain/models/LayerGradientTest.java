@@ -94,6 +94,19 @@ class LayerGradientTest {
         false, 16, TOLERANCE);
   }
 
+  /** The table receives gradient from both the lookup and the decoder it is tied to. */
+  @Test
+  void tiedDecoder() {
+    NetworkGradients.check("tiedDecoder",
+        net -> {
+          Layers.Embedding<TFloat64> embedded =
+              Layers.embedding(net.scope("e"), net.tf().constant(new int[][] {{1, 3, 2}, {3, 0, 4}}), 5, 4);
+          Operand<TFloat64> hidden = net.tf().math.tanh(embedded.vectors());
+          return Layers.tiedDecoder(net.scope("decoder"), hidden, embedded);
+        },
+        false, 20, TOLERANCE);
+  }
+
   @Test
   void causalSelfAttention() {
     NetworkGradients.check("causalSelfAttention",
