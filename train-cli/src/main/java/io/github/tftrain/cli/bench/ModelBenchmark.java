@@ -201,9 +201,8 @@ public final class ModelBenchmark implements Callable<Integer> {
         double[] ms =
             measure(images, step -> {
               try (ImageBatch b = images.next()) {
-                task.criticStep(session, b.images(), step);
+                task.iterate(session, List.of(b.images()), step); // n_critic = 1
               }
-              task.generatorStep(session, step);
             });
         long parameters = task.generator().parameterCount() + task.critic().parameterCount();
         return result(parameters, Integer.toString(batch), ms, batch, "images/s", images.report(steps));

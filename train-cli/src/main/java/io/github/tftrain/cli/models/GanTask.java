@@ -20,8 +20,8 @@ import org.tensorflow.types.TInt64;
 
 /**
  * The WGAN-GP DCGAN in a graph, ready to train: a generator and a critic (sibling networks with disjoint
- * variables), each with its own optimizer, a critic step on a real batch and a generator step. The trainer
- * alternates them (n_critic critic steps per generator step; the paper uses 1 and 5).
+ * variables), each with its own optimizer, a critic step on a real batch and a generator step, alternated by
+ * {@link #iterate} (n_critic critic steps per generator step; the paper uses 1 and 5).
  *
  * <p>The latent batch z ~ N(0, I) [batch, 128] and the penalty's interpolation weights are stateless random
  * functions of (seed, the step fed), so a run is reproducible and resumable.
@@ -139,6 +139,30 @@ public final class GanTask {
         return scalar(r, 0);
       }
     }
+  }
+
+  /** The losses of one WGAN-GP iteration: its critic steps, then its generator step. */
+  public record Iteration(List<CriticStep> criticSteps, double generatorLoss) {}
+
+  /**
+   * One WGAN-GP iteration of Gulrajani et al.'s Algorithm 1: n_critic critic steps, one per real batch given, then
+   * one generator step. Noise keys: iteration k with n critic steps uses k(n + 1) + j for critic step j and
+   * k(n + 1) + n for the generator, so no two steps of a run share a latent batch or interpolation weights.
+   *
+   * @param realBatches n_critic real batches (the paper uses n_critic = 1 and 5)
+   * @param iteration the iteration index (from 0)
+   */
+  public Iteration iterate(Session session, List<TFloat32> realBatches, long iteration) {
+    if (realBatches.isEmpty()) {
+      throw new IllegalArgumentException("a WGAN-GP iteration needs n_critic >= 1 real batches");
+    }
+    long stride = realBatches.size() + 1L;
+    List<CriticStep> critic = new ArrayList<>();
+    for (int j = 0; j < realBatches.size(); j++) {
+      critic.add(criticStep(session, realBatches.get(j), iteration * stride + j));
+    }
+    double generatorLoss = generatorStep(session, iteration * stride + realBatches.size());
+    return new Iteration(List.copyOf(critic), generatorLoss);
   }
 
   /**
