@@ -3,6 +3,7 @@ package io.github.tftrain.models;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Function;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -45,7 +46,9 @@ public final class Network<T extends TFloating> {
   private static final class Owned<T extends TFloating> {
     final List<Variable<T>> trainable = new ArrayList<>();
     final List<Variable<T>> nonTrainable = new ArrayList<>();
-    final List<Op> updates = new ArrayList<>();
+    final List<Function<List<Op>, Op>> updateBuilders = new ArrayList<>();
+    List<Op> updates;
+    Op guard;
   }
 
   private static final class Shared<T extends TFloating> {
@@ -169,9 +172,18 @@ public final class Network<T extends TFloating> {
     return v;
   }
 
-  /** Registers an op to run with every training step (a moving-average update). */
-  public void addUpdate(Op update) {
-    owned.updates.add(update);
+  /**
+   * Registers an op to run with every training step (a moving-average update), built when {@link #updates()} or
+   * {@link #updates(Op)} is first called: the function gets the ops the update must wait for (none, or the guard)
+   * and builds it, typically with {@code tf.withControlDependencies(waitFor)} in its own scope.
+   *
+   * @throws IllegalStateException once the updates are built
+   */
+  public void addUpdate(Function<List<Op>, Op> update) {
+    if (owned.updates != null) {
+      throw new IllegalStateException("the network's updates were already built; add updates before updates()");
+    }
+    owned.updateBuilders.add(update);
   }
 
   /** A constant of the network's float type. */
@@ -203,9 +215,36 @@ public final class Network<T extends TFloating> {
     return Collections.unmodifiableList(owned.nonTrainable);
   }
 
-  /** Ops to run with every training step. */
+  /** Ops to run with every training step (built on the first call, unguarded). */
   public List<Op> updates() {
+    if (owned.updates == null) {
+      buildUpdates(List.of());
+    }
     return Collections.unmodifiableList(owned.updates);
+  }
+
+  /**
+   * The ops to run with every training step, each waiting for {@code guard} (e.g. an optimizer's
+   * {@code finiteCheck()}): a step whose guard fails leaves the moving statistics as they were.
+   *
+   * @throws IllegalStateException if the updates were already built with another guard or none
+   */
+  public List<Op> updates(Op guard) {
+    if (owned.updates == null) {
+      buildUpdates(List.of(guard));
+      owned.guard = guard;
+    } else if (owned.guard != guard) {
+      throw new IllegalStateException("the network's updates were already built with another guard");
+    }
+    return Collections.unmodifiableList(owned.updates);
+  }
+
+  private void buildUpdates(List<Op> waitFor) {
+    List<Op> built = new ArrayList<>();
+    for (Function<List<Op>, Op> builder : owned.updateBuilders) {
+      built.add(builder.apply(waitFor));
+    }
+    owned.updates = built;
   }
 
   /** The number of trainable parameters. */

@@ -44,7 +44,7 @@ public class Adam extends LossAwareOptimizer {
   }
 
   Adam(Graph graph, Config config, boolean decoupled) {
-    super(graph, config.name, config.lr, config.clipNorm);
+    super(graph, config.name, config.lr, config.clipNorm, config.checkFinite);
     this.config = config;
     this.decoupled = decoupled;
   }
@@ -135,12 +135,15 @@ public class Adam extends LossAwareOptimizer {
     public final double eps;
     public final double weightDecay;
     public final double clipNorm;
+    /** Whether a step with a non-finite loss or gradient fails before writing anything. */
+    public final boolean checkFinite;
     public final String name;
 
     private Config(Builder b) {
       String opt = b.optimizerName();
       this.lr = b.learningRateSchedule();
       this.clipNorm = b.clipNormValue();
+      this.checkFinite = b.checkFiniteValue();
       this.name = b.nameValue();
       this.beta1 = Hyperparameters.unitInterval(opt, "beta1", b.beta1);
       this.beta2 = Hyperparameters.unitInterval(opt, "beta2", b.beta2);

@@ -68,7 +68,7 @@ public final class Apollo extends LossAwareOptimizer {
   }
 
   private Apollo(Graph graph, Config config) {
-    super(graph, config.name, config.lr, config.clipNorm);
+    super(graph, config.name, config.lr, config.clipNorm, config.checkFinite);
     this.config = config;
     this.kernel = config.kernel.resolve("apollo");
   }
@@ -258,6 +258,8 @@ public final class Apollo extends LossAwareOptimizer {
     public final double weightDecay;
     public final WeightDecayType weightDecayType;
     public final double clipNorm;
+    /** Whether a step with a non-finite loss or gradient fails before writing anything. */
+    public final boolean checkFinite;
     public final String name;
     /** The requested update kernel (see {@link UpdateKernel}). */
     public final UpdateKernel kernel;
@@ -267,6 +269,7 @@ public final class Apollo extends LossAwareOptimizer {
       this.kernel = b.kernel;
       this.lr = b.learningRateSchedule();
       this.clipNorm = b.clipNormValue();
+      this.checkFinite = b.checkFiniteValue();
       this.name = b.nameValue();
       double base = lr.initialValue();
       if (!(base > 0)) {

@@ -94,7 +94,7 @@ public final class Kafisto extends LossAwareOptimizer {
   }
 
   private Kafisto(Graph graph, Config config) {
-    super(graph, config.name, config.lr, config.clipNorm);
+    super(graph, config.name, config.lr, config.clipNorm, config.checkFinite);
     this.config = config;
     this.kernel = config.kernel.resolve("kafisto");
   }
@@ -505,6 +505,8 @@ public final class Kafisto extends LossAwareOptimizer {
     public final boolean layerwise;
     public final double weightDecay;
     public final double clipNorm;
+    /** Whether a step with a non-finite loss or gradient fails before writing anything. */
+    public final boolean checkFinite;
     public final String name;
     /** The requested update kernel (see {@link UpdateKernel}). */
     public final UpdateKernel kernel;
@@ -515,6 +517,7 @@ public final class Kafisto extends LossAwareOptimizer {
       this.variant = b.variant;
       this.lr = b.learningRateSchedule();
       this.clipNorm = b.clipNormValue();
+      this.checkFinite = b.checkFiniteValue();
       this.name = b.nameValue();
       boolean dynamics = variant == Variant.DYNAMICS;
       if (!dynamics) {

@@ -56,12 +56,17 @@ import org.tensorflow.types.family.TType;
  * optimizer per train op (two for a GAN).
  */
 public abstract class LossAwareOptimizer extends Optimizer {
+  /** The text in the error of a step stopped by {@link OptimizerBuilder#checkFinite}. */
+  public static final String NON_FINITE = "non-finite loss or gradient";
+
   private final String scopeName;
   private final Ops scope;
   private final Variable<TInt64> globalStep;
   private final Map<String, Map<String, Variable<?>>> slots = new HashMap<>();
   private final Schedule learningRate;
   private final double clipNorm;
+  private final boolean checkFinite;
+  private Op finiteCheck;
   private Op trainOp;
   private int gradientCalls;
   private List<Layer<?>> rawLayers;
@@ -76,7 +81,17 @@ public abstract class LossAwareOptimizer extends Optimizer {
    * @param clipNorm the global-norm clipping threshold, or 0 for no clipping
    */
   protected LossAwareOptimizer(Graph graph, String name, Schedule learningRate, double clipNorm) {
+    this(graph, name, learningRate, clipNorm, false);
+  }
+
+  /**
+   * @param checkFinite whether every write waits for an assertion that the loss and the gradients are finite (see
+   *     {@link OptimizerBuilder#checkFinite})
+   */
+  protected LossAwareOptimizer(
+      Graph graph, String name, Schedule learningRate, double clipNorm, boolean checkFinite) {
     super(graph, name);
+    this.checkFinite = checkFinite;
     if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
       throw new IllegalArgumentException(name + ": clipNorm must be >= 0 (0 = off), got " + clipNorm);
     }
@@ -130,6 +145,34 @@ public abstract class LossAwareOptimizer extends Optimizer {
       gradientNorm = globalNorm(scope.withSubScope("update"), rawLayers);
     }
     return gradientNorm;
+  }
+
+  /**
+   * The assertion that the step's loss and gradients are finite, when built with {@code checkFinite}: make other
+   * per-step writes (batch-norm moving averages) depend on it, so a failing step changes nothing.
+   *
+   * @throws IllegalStateException before the train op is built, or without {@code checkFinite}
+   */
+  public Op finiteCheck() {
+    requireBuilt("finiteCheck()");
+    if (finiteCheck == null) {
+      throw new IllegalStateException(scopeName + " was built without checkFinite");
+    }
+    return finiteCheck;
+  }
+
+  private Op finiteAssertion(Ops tf, LossStatistics loss) {
+    Operand<TFloat64> norm = gradientNorm == null ? globalNorm(tf, rawLayers) : gradientNorm;
+    gradientNorm = norm;
+    Operand<org.tensorflow.types.TBool> finite = tf.math.isFinite(norm);
+    if (loss != null) {
+      finite = tf.math.logicalAnd(finite, tf.math.isFinite(loss.mean()));
+    }
+    List<Operand<?>> data = new ArrayList<>();
+    data.add(tf.constant(scopeName + ": " + NON_FINITE + "; loss, gradient norm:"));
+    data.add(loss != null ? loss.mean() : tf.constant(Double.NaN));
+    data.add(norm);
+    return tf.withName("check_finite").assertThat(finite, data);
   }
 
   /** The train op, once built. */
@@ -378,6 +421,10 @@ public abstract class LossAwareOptimizer extends Optimizer {
       before.add(loss.meanSquare());
     }
     before.add(learningRateAtStep);
+    if (checkFinite) {
+      finiteCheck = finiteAssertion(tf, loss);
+      before.add(finiteCheck);
+    }
     Op computed = tf.withControlDependencies(before).withName("computed").noOp();
     Ops after = tf.withControlDependencies(List.of(computed));
     List<Op> writes = new ArrayList<>();

@@ -23,6 +23,7 @@ public abstract class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O exten
   private final Map<String, Consumer<String>> setters = new LinkedHashMap<>();
   private Schedule learningRate;
   private double clipNorm = 0;
+  private boolean checkFinite;
   private String name;
 
   /**
@@ -57,6 +58,17 @@ public abstract class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O exten
   /** Clips the gradients by their global L2 norm to at most {@code value} (0, the default, turns clipping off). */
   public B clipNorm(double value) {
     this.clipNorm = value;
+    return self();
+  }
+
+  /**
+   * Guards every step against a non-finite loss or gradient (default off): the step's writes wait for an assertion
+   * that the loss and the global gradient norm are finite, so a step that fails it throws from {@code Session.run}
+   * with a message containing {@link LossAwareOptimizer#NON_FINITE} and leaves the variables, the optimizer's state
+   * and the global step exactly as they were. Costs one pass over the gradients (their norm).
+   */
+  public B checkFinite(boolean value) {
+    this.checkFinite = value;
     return self();
   }
 
@@ -116,6 +128,10 @@ public abstract class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O exten
       throw Hyperparameters.invalid(optimizerName, "clipNorm", ">= 0 (0 = off)", clipNorm);
     }
     return clipNorm;
+  }
+
+  protected final boolean checkFiniteValue() {
+    return checkFinite;
   }
 
   protected final String nameValue() {

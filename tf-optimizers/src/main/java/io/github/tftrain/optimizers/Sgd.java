@@ -35,7 +35,7 @@ public final class Sgd extends LossAwareOptimizer {
   }
 
   private Sgd(Graph graph, Config config) {
-    super(graph, config.name, config.lr, config.clipNorm);
+    super(graph, config.name, config.lr, config.clipNorm, config.checkFinite);
     this.config = config;
   }
 
@@ -95,11 +95,14 @@ public final class Sgd extends LossAwareOptimizer {
     public final boolean nesterov;
     public final double weightDecay;
     public final double clipNorm;
+    /** Whether a step with a non-finite loss or gradient fails before writing anything. */
+    public final boolean checkFinite;
     public final String name;
 
     private Config(Builder b) {
       this.lr = b.learningRateSchedule();
       this.clipNorm = b.clipNormValue();
+      this.checkFinite = b.checkFiniteValue();
       this.name = b.nameValue();
       this.momentum = Hyperparameters.nonNegative("sgd", "momentum", b.momentum);
       if (b.nesterov && momentum == 0) {

@@ -173,12 +173,18 @@ public final class Layers {
     Operand<T> y = tf.select(net.training(), train, tf.stopGradient(inference));
     Operand<T> keep = net.constant(decay);
     Operand<T> blend = net.constant(1 - decay);
-    net.addUpdate(
-        tf.assign(movingMean, tf.math.add(tf.math.mul(keep, tf.identity(movingMean)), tf.math.mul(blend, batchMean))));
-    net.addUpdate(
-        tf.assign(
-            movingVariance,
-            tf.math.add(tf.math.mul(keep, tf.identity(movingVariance)), tf.math.mul(blend, batchVariance))));
+    Operand<T> batchMeanValue = batchMean;
+    Operand<T> batchVarianceValue = batchVariance;
+    net.addUpdate(waitFor -> {
+      Ops ops = tf.withControlDependencies(waitFor);
+      return ops.assign(movingMean,
+          ops.math.add(ops.math.mul(keep, ops.identity(movingMean)), ops.math.mul(blend, batchMeanValue)));
+    });
+    net.addUpdate(waitFor -> {
+      Ops ops = tf.withControlDependencies(waitFor);
+      return ops.assign(movingVariance,
+          ops.math.add(ops.math.mul(keep, ops.identity(movingVariance)), ops.math.mul(blend, batchVarianceValue)));
+    });
     return rank == 4 ? y : tf.reshape(y, tf.shape(x));
   }
 

@@ -92,7 +92,7 @@ public final class GanTask {
     LossAwareOptimizer generatorOptimizer = optimizer.create(graph, "generator_optimizer");
     List<Op> generatorTargets = new ArrayList<>();
     generatorTargets.add(generatorOptimizer.minimize(losses.generator(), generator.trainableVariables()));
-    generatorTargets.addAll(generator.updates());
+    generatorTargets.addAll(generator.updates(generatorOptimizer.finiteCheck()));
     return new GanTask(generator, critic, real, fake, losses, criticLoss, generatorLoss, penaltyMean, criticOptimizer,
         generatorOptimizer, criticTrain, generatorTargets);
   }
@@ -105,6 +105,10 @@ public final class GanTask {
    * in training mode, as it is when trained; its moving statistics are not updated here).
    */
   public CriticStep criticStep(Session session, TFloat32 realBatch, long step) {
+    return NonFiniteStepException.guard("critic step " + step, () -> runCriticStep(session, realBatch, step));
+  }
+
+  private CriticStep runCriticStep(Session session, TFloat32 realBatch, long step) {
     try (TBool training = TBool.scalarOf(true);
         TInt64 stepValue = TInt64.scalarOf(step);
         Result r =
@@ -127,6 +131,10 @@ public final class GanTask {
    * @return the generator loss −mean D(G(z)) before the update
    */
   public double generatorStep(Session session, long step) {
+    return NonFiniteStepException.guard("generator step " + step, () -> runGeneratorStep(session, step));
+  }
+
+  private double runGeneratorStep(Session session, long step) {
     try (TBool training = TBool.scalarOf(true);
         TInt64 stepValue = TInt64.scalarOf(step)) {
       Session.Runner runner =

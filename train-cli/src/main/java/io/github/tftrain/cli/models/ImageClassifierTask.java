@@ -90,7 +90,7 @@ public final class ImageClassifierTask {
     LossAwareOptimizer opt = optimizer.create(graph, "optimizer");
     List<Op> targets = new ArrayList<>();
     targets.add(opt.minimize(losses, net.trainableVariables()));
-    targets.addAll(net.updates());
+    targets.addAll(net.updates(opt.finiteCheck()));
     return new ImageClassifierTask(net, images, labels, logits, losses, meanLoss, top1, top5, opt, targets);
   }
 
@@ -103,8 +103,13 @@ public final class ImageClassifierTask {
    * moving-average updates.
    *
    * @return the batch's mean loss before the update
+   * @throws NonFiniteStepException if the loss or the gradients were not finite (nothing was updated)
    */
   public double trainStep(Session session, TFloat32 imageBatch, TInt32 labelBatch, long step) {
+    return NonFiniteStepException.guard("step " + step, () -> runTrainStep(session, imageBatch, labelBatch, step));
+  }
+
+  private double runTrainStep(Session session, TFloat32 imageBatch, TInt32 labelBatch, long step) {
     try (TBool training = TBool.scalarOf(true);
         TInt64 stepValue = TInt64.scalarOf(step)) {
       Session.Runner runner =

@@ -101,9 +101,12 @@ public final class LanguageModelTask implements AutoCloseable {
    * {@link #resetState()}), with dropout keyed by {@code step}.
    *
    * @return the window's mean token cross-entropy before the update
+   * @throws NonFiniteStepException if the loss or the gradients were not finite (nothing was updated, and the
+   *     carried state is the one the failed window started from)
    */
   public double trainStep(Session session, TInt32 inputWindow, TInt32 targetWindow, long step) {
-    return run(session, inputWindow, targetWindow, true, step, train);
+    return NonFiniteStepException.guard(
+        "step " + step, () -> run(session, inputWindow, targetWindow, true, step, train));
   }
 
   /** The mean token cross-entropy of a window in inference mode, carrying the state like {@link #trainStep}. */

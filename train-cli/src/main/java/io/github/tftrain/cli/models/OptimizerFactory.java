@@ -21,7 +21,8 @@ public interface OptimizerFactory {
 
   /**
    * A registered optimizer with hyperparameters given as text (the CLI's {@code --set key=value}). The settings are
-   * validated once here, so a bad key or value fails before any graph is built.
+   * validated once here, so a bad key or value fails before any graph is built. The optimizers check that every
+   * step's loss and gradients are finite before writing ({@code checkFinite}), so a diverging step changes nothing.
    *
    * @param optimizer a name from {@link Optimizers#names()}
    * @param settings hyperparameter names and values, applied in order
@@ -32,7 +33,7 @@ public interface OptimizerFactory {
     try (Graph probe = new Graph()) {
       configured(optimizer, copy).build(probe);
     }
-    return (graph, name) -> configured(optimizer, copy).name(name).build(graph);
+    return (graph, name) -> configured(optimizer, copy).name(name).checkFinite(true).build(graph);
   }
 
   private static OptimizerBuilder<?, ?> configured(String optimizer, Map<String, String> settings) {
