@@ -147,7 +147,8 @@ public final class EventWriter implements AutoCloseable {
 
   /**
    * Queues an image summary of the first {@code n} images of an NHWC batch. Pixel values in [-1, 1] (a tanh output)
-   * map linearly to 0..255 ({@code round((x + 1) * 127.5)}); values outside are clamped and NaN becomes 0.
+   * map linearly to 0..255 ({@code round((x + 1) * 127.5)}); values outside are clamped and NaN becomes 0, as in
+   * {@link Plots#grid}.
    *
    * @param tag the summary name; TensorFlow tags image i {@code <tag>/image/<i>}
    * @param step the x coordinate, usually the global step
@@ -162,11 +163,11 @@ public final class EventWriter implements AutoCloseable {
   public synchronized void images(
       String tag, long step, float[] nhwc, int n, int height, int width, int channels) {
     requireTag(tag);
-    int size = imageBatchSize(nhwc, n, height, width, channels);
+    int size = Plots.checkImageBatch(nhwc, n, height, width, channels);
     ensureOpen();
     byte[] bytes = new byte[size];
     for (int i = 0; i < size; i++) {
-      bytes[i] = (byte) toByte(nhwc[i]);
+      bytes[i] = (byte) Plots.pixelByte(nhwc[i]);
     }
     try (TString t = TString.scalarOf(tag);
         TInt64 s = TInt64.scalarOf(step);
@@ -214,36 +215,6 @@ public final class EventWriter implements AutoCloseable {
     if (failure != null) {
       throw failure;
     }
-  }
-
-  /** Maps a [-1, 1] pixel to 0..255; out-of-range values clamp, NaN is 0. */
-  static int toByte(float x) {
-    if (Float.isNaN(x)) {
-      return 0;
-    }
-    double clamped = Math.max(-1.0, Math.min(1.0, x));
-    return (int) Math.round((clamped + 1.0) * 127.5);
-  }
-
-  /** Checks an NHWC batch's sizes; returns the number of values of its first {@code n} images. */
-  static int imageBatchSize(float[] nhwc, int n, int height, int width, int channels) {
-    if (nhwc == null) {
-      throw new IllegalArgumentException("no pixels (null array)");
-    }
-    if (n < 1 || height < 1 || width < 1) {
-      throw new IllegalArgumentException(
-          "image batch needs n, height and width >= 1, got n=" + n + " height=" + height + " width=" + width);
-    }
-    if (channels != 1 && channels != 3) {
-      throw new IllegalArgumentException("images need 1 or 3 channels, got " + channels);
-    }
-    long size = (long) n * height * width * channels;
-    if (size > Integer.MAX_VALUE || size > nhwc.length) {
-      throw new IllegalArgumentException(
-          n + " images of " + height + "x" + width + "x" + channels + " need " + size + " values, the array has "
-              + nhwc.length);
-    }
-    return (int) size;
   }
 
   /** Runs targets that fetch nothing, releasing the (empty) result. */
