@@ -2,6 +2,7 @@ package io.github.tftrain.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,6 +107,32 @@ class ModelShapeTest {
       s.initialize();
       assertArrayEquals(new long[] {2, 100}, shapeOf(s, net, logits));
       assertTrue(variableNames(net).contains("resnet18/stage3/block1/shortcut/kernel"));
+      for (float v : fetch(s, net, true, logits)) {
+        assertTrue(Float.isFinite(v));
+      }
+    }
+  }
+
+  /** ResNet-110: three stages of 18 basic blocks, 32x32 -> 8x8 with 64 channels, then the classifier. */
+  @Test
+  void cifarResNet110() {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
+      Network<TFloat32> net = Network.create(g, "resnet110", Init.KAIMING_UNIFORM, 1);
+      Operand<TFloat32> logits = CifarResNet.build(net, images(net, 2, 5), CifarResNet.Architecture.RESNET110, 10);
+      s.initialize();
+      assertArrayEquals(new long[] {2, 10}, shapeOf(s, net, logits));
+      Set<String> names = variableNames(net);
+      assertTrue(names.contains("resnet110/stage3/block18/conv2/kernel"), names.toString());
+      assertTrue(names.contains("resnet110/stage2/block1/shortcut/kernel"), names.toString());
+      assertTrue(names.contains("resnet110/stage2/block1/shortcut_bn/moving_mean"), names.toString());
+      assertFalse(names.contains("resnet110/stage1/block1/shortcut/kernel"), "same shape: identity shortcut");
+      assertFalse(names.contains("resnet110/stage4/block1/conv1/kernel"), "three stages");
+      // the stem's BN, two per block, one per projection (stages 2 and 3); two moving statistics each
+      assertEquals((1 + 2 * 3 * 18 + 2) * 2, net.nonTrainableVariables().size());
+      Variable<?> classifier = net.trainableVariables().get(net.trainableVariables().size() - 2);
+      assertEquals("resnet110/classifier/kernel", classifier.op().name());
+      assertEquals(Shape.of(64, 10), classifier.shape());
       for (float v : fetch(s, net, true, logits)) {
         assertTrue(Float.isFinite(v));
       }

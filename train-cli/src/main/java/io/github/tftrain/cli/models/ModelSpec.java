@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code wrn-D-K}: WideResNet of depth D = 6n + 4 and widen factor K (wrn-16-4, wrn-28-10, ...)
  *   <li>{@code resnet18}, {@code resnet50}, {@code wrn-50-2}: CIFAR ResNets (3x3 stem, no max-pool)
+ *   <li>{@code resnet110}: the thin CIFAR ResNet-110 of He et al. (depth 6n + 2, 16/32/64 channels), the Apollo
+ *       paper's CIFAR-10 model
  *   <li>{@code dcgan}: DCGAN generator and critic with the WGAN-GP loss
  *   <li>{@code lstm-tiny} (200/200), {@code lstm-large} (1500/1500): 2-layer LSTM with tied embeddings
  *   <li>{@code transformer-tiny}: 2 layers, 2 heads, width 200
@@ -58,6 +60,9 @@ public sealed interface ModelSpec {
         CifarResNet.Architecture.RESNET50));
     all.add(new ImageClassifier("wrn-50-2", "CIFAR wide bottleneck ResNet-50-2 (66.8M)", 0, 0,
         CifarResNet.Architecture.WIDE_RESNET50_2));
+    all.add(new ImageClassifier("resnet110",
+        "CIFAR ResNet-110 (He et al., 16/32/64 channels, projection shortcuts; 1.73M)", 0, 0,
+        CifarResNet.Architecture.RESNET110));
     all.add(new Gan("dcgan", "DCGAN (z 128 -> 4x4x512 -> 32x32x3) with the WGAN-GP loss", 128));
     all.add(new LanguageModel("lstm-tiny", "2-layer LSTM, 200/200, tied embeddings, dropout 0.65", false, 200, 2, 0,
         0.65));
