@@ -79,7 +79,20 @@ public final class ImageBatches {
    * The batches of epoch {@code index}, produced in the background. Close the epoch when leaving early.
    */
   public Epoch epoch(int index) {
-    return new Epoch(index);
+    return new Epoch(index, 0);
+  }
+
+  /**
+   * The batches of epoch {@code index} from batch {@code startBatch} on: the same batches {@link #epoch(int)} gives
+   * there (the order and each batch's augmentation depend only on the seed, the epoch and the batch index), so a
+   * resumed run sees exactly the data an uninterrupted one would.
+   */
+  public Epoch epoch(int index, int startBatch) {
+    if (startBatch < 0 || startBatch > batchesPerEpoch()) {
+      throw new IllegalArgumentException(
+          "start batch " + startBatch + " outside [0, " + batchesPerEpoch() + "] of epoch " + index);
+    }
+    return new Epoch(index, startBatch);
   }
 
   /** Total time the producer thread spent building batches, in seconds. */
@@ -165,13 +178,14 @@ public final class ImageBatches {
     private final int total = batchesPerEpoch();
     private int delivered;
 
-    private Epoch(int index) {
+    private Epoch(int index, int startBatch) {
+      delivered = startBatch;
       int[] order = order(index);
       producer =
           new Thread(
               () -> {
                 try {
-                  for (int b = 0; b < total; b++) {
+                  for (int b = startBatch; b < total; b++) {
                     long t0 = System.nanoTime();
                     Batch batch = build(index, b, order);
                     producerNanos.addAndGet(System.nanoTime() - t0);

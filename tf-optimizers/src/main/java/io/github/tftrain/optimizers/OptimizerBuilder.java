@@ -55,6 +55,14 @@ public abstract class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O exten
     return self();
   }
 
+  /**
+   * The learning rate set so far (the documented default until {@link #lr} is called) at step 0: the base value a
+   * configuration-driven caller scales with a schedule.
+   */
+  public double baseLearningRate() {
+    return learningRate.initialValue();
+  }
+
   /** Clips the gradients by their global L2 norm to at most {@code value} (0, the default, turns clipping off). */
   public B clipNorm(double value) {
     this.clipNorm = value;

@@ -2,18 +2,19 @@ package io.github.tftrain.cli;
 
 import io.github.tftrain.cli.bench.BenchCommand;
 import io.github.tftrain.cli.trace.TraceCommand;
+import io.github.tftrain.cli.train.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code tftrain} command. Exit codes: 0 success, 1 failure, 2 usage or bad input.
+ * The {@code tftrain} command. Exit codes: 0 success, 1 failure, 2 usage or bad input, 130 interrupted.
  */
 @Command(
     name = "tftrain",
     mixinStandardHelpOptions = true,
     versionProvider = Tftrain.Version.class,
     description = "Train with KaFiStO, Apollo and baselines on TensorFlow Java.",
-    subcommands = {TraceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TrainCommand.class, TraceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Tftrain implements Runnable {
 
   /** Success. */
@@ -27,7 +28,7 @@ public final class Tftrain implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: trace or bench");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: train, trace or bench");
   }
 
   public static void main(String[] args) {

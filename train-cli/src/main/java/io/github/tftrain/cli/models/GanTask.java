@@ -31,6 +31,7 @@ public final class GanTask {
   private final Network<TFloat32> critic;
   private final Placeholder<TFloat32> real;
   private final Operand<TFloat32> fake;
+  private Operand<TFloat32> z;
   private final Dcgan.WganGpLosses<TFloat32> losses;
   private final Operand<TFloat32> criticLoss;
   private final Operand<TFloat32> generatorLoss;
@@ -93,8 +94,10 @@ public final class GanTask {
     List<Op> generatorTargets = new ArrayList<>();
     generatorTargets.add(generatorOptimizer.minimize(losses.generator(), generator.trainableVariables()));
     generatorTargets.addAll(generator.updates(generatorOptimizer.finiteCheck()));
-    return new GanTask(generator, critic, real, fake, losses, criticLoss, generatorLoss, penaltyMean, criticOptimizer,
-        generatorOptimizer, criticTrain, generatorTargets);
+    GanTask task = new GanTask(generator, critic, real, fake, losses, criticLoss, generatorLoss, penaltyMean,
+        criticOptimizer, generatorOptimizer, criticTrain, generatorTargets);
+    task.z = z;
+    return task;
   }
 
   /** One critic step's losses before its update. */
@@ -202,6 +205,14 @@ public final class GanTask {
 
   public Placeholder<TFloat32> real() {
     return real;
+  }
+
+  /**
+   * The latent batch [batch, 128]: standard normal noise keyed by the step, or any values fed in its place (the
+   * SavedModel's z → images signature feeds it).
+   */
+  public Operand<TFloat32> z() {
+    return z;
   }
 
   /** Generated images [batch, 32, 32, 3] for the fed step's noise. */

@@ -18,6 +18,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
@@ -106,10 +107,24 @@ public final class ImageClassifierTask {
    * @throws NonFiniteStepException if the loss or the gradients were not finite (nothing was updated)
    */
   public double trainStep(Session session, TFloat32 imageBatch, TInt32 labelBatch, long step) {
-    return NonFiniteStepException.guard("step " + step, () -> runTrainStep(session, imageBatch, labelBatch, step));
+    return trainStep(session, imageBatch, labelBatch, step, List.of())[0];
   }
 
-  private double runTrainStep(Session session, TFloat32 imageBatch, TInt32 labelBatch, long step) {
+  /**
+   * {@link #trainStep(Session, TFloat32, TInt32, long)} that also fetches scalar diagnostics computed with the update
+   * (the learning rate, KaFiStO's gain and noise terms).
+   *
+   * @param extra scalar float64 operands to fetch with the step
+   * @return the mean loss, then the extra values in order
+   */
+  public double[] trainStep(
+      Session session, TFloat32 imageBatch, TInt32 labelBatch, long step, List<Operand<TFloat64>> extra) {
+    return NonFiniteStepException.guard(
+        "step " + step, () -> runTrainStep(session, imageBatch, labelBatch, step, extra));
+  }
+
+  private double[] runTrainStep(
+      Session session, TFloat32 imageBatch, TInt32 labelBatch, long step, List<Operand<TFloat64>> extra) {
     try (TBool training = TBool.scalarOf(true);
         TInt64 stepValue = TInt64.scalarOf(step)) {
       Session.Runner runner =
@@ -119,9 +134,15 @@ public final class ImageClassifierTask {
               .feed(net.training(), training)
               .feed(net.step(), stepValue)
               .fetch(meanLoss);
+      extra.forEach(runner::fetch);
       trainTargets.forEach(runner::addTarget);
       try (Result r = runner.run()) {
-        return ((TFloat32) r.get(0)).getFloat();
+        double[] out = new double[1 + extra.size()];
+        out[0] = ((TFloat32) r.get(0)).getFloat();
+        for (int i = 0; i < extra.size(); i++) {
+          out[1 + i] = ((TFloat64) r.get(1 + i)).getDouble();
+        }
+        return out;
       }
     }
   }
@@ -162,6 +183,11 @@ public final class ImageClassifierTask {
 
   public Operand<TFloat32> logits() {
     return logits;
+  }
+
+  /** The batch's mean cross-entropy. */
+  public Operand<TFloat32> meanLoss() {
+    return meanLoss;
   }
 
   /** Per-example cross-entropy [batch]. */

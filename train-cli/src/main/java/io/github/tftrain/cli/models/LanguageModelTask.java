@@ -14,11 +14,13 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
@@ -105,16 +107,28 @@ public final class LanguageModelTask implements AutoCloseable {
    *     carried state is the one the failed window started from)
    */
   public double trainStep(Session session, TInt32 inputWindow, TInt32 targetWindow, long step) {
+    return trainStep(session, inputWindow, targetWindow, step, List.of())[0];
+  }
+
+  /**
+   * {@link #trainStep(Session, TInt32, TInt32, long)} that also fetches scalar float64 diagnostics computed with the
+   * update (learning rate, gradient norm, KaFiStO's filter state).
+   *
+   * @return the mean token cross-entropy, then the extra values in order
+   */
+  public double[] trainStep(
+      Session session, TInt32 inputWindow, TInt32 targetWindow, long step, List<Operand<TFloat64>> extra) {
     return NonFiniteStepException.guard(
-        "step " + step, () -> run(session, inputWindow, targetWindow, true, step, train));
+        "step " + step, () -> run(session, inputWindow, targetWindow, true, step, train, extra));
   }
 
   /** The mean token cross-entropy of a window in inference mode, carrying the state like {@link #trainStep}. */
   public double evaluate(Session session, TInt32 inputWindow, TInt32 targetWindow) {
-    return run(session, inputWindow, targetWindow, false, 0, null);
+    return run(session, inputWindow, targetWindow, false, 0, null, List.of())[0];
   }
 
-  private double run(Session session, TInt32 in, TInt32 out, boolean training, long step, Op target) {
+  private double[] run(Session session, TInt32 in, TInt32 out, boolean training, long step, Op target,
+      List<Operand<TFloat64>> extra) {
     try (TBool mode = TBool.scalarOf(training);
         TInt64 stepValue = TInt64.scalarOf(step)) {
       Session.Runner runner =
@@ -127,18 +141,56 @@ public final class LanguageModelTask implements AutoCloseable {
       for (int i = 0; i < carried.size(); i++) {
         runner.feed(initialStates.get(i), carried.get(i));
       }
+      extra.forEach(runner::fetch);
       finalStates.forEach(runner::fetch);
       if (target != null) {
         runner.addTarget(target);
       }
       Result result = runner.run();
-      double loss = ((TFloat32) result.get(0)).getFloat();
+      double[] values = new double[1 + extra.size()];
+      values[0] = ((TFloat32) result.get(0)).getFloat();
+      for (int i = 0; i < extra.size(); i++) {
+        values[1 + i] = ((TFloat64) result.get(1 + i)).getDouble();
+      }
       resetState();
-      for (int i = 1; i < result.size(); i++) {
+      for (int i = 1 + extra.size(); i < result.size(); i++) {
         carried.add(result.get(i));
       }
-      result.get(0).close();
-      return loss;
+      for (int i = 0; i <= extra.size(); i++) {
+        result.get(i).close();
+      }
+      return values;
+    }
+  }
+
+  /**
+   * The carried state as arrays, one per state tensor (LSTM h and c of each layer), for a checkpoint; empty when
+   * the next window starts from zeros.
+   */
+  public List<float[]> carriedState() {
+    List<float[]> out = new ArrayList<>();
+    for (Tensor t : carried) {
+      float[] values = new float[(int) t.shape().size()];
+      ((TFloat32) t).asRawTensor().data().asFloats().read(values);
+      out.add(values);
+    }
+    return out;
+  }
+
+  /** Replaces the carried state with {@link #carriedState()}'s output (empty: zeros). */
+  public void restoreCarriedState(List<float[]> values) {
+    if (!values.isEmpty() && values.size() != initialStates.size()) {
+      throw new IllegalArgumentException(
+          "the model carries " + initialStates.size() + " state tensors, got " + values.size());
+    }
+    resetState();
+    for (int i = 0; i < values.size(); i++) {
+      Shape shape = initialStates.get(i).shape();
+      if (shape.size() != values.get(i).length) {
+        throw new IllegalArgumentException("state tensor " + i + " has " + shape.size() + " values, got "
+            + values.get(i).length);
+      }
+      carried.add(TFloat32.tensorOf(shape, DataBuffers.of(values.get(i), true, false)));
     }
   }
 
@@ -163,6 +215,25 @@ public final class LanguageModelTask implements AutoCloseable {
 
   public Placeholder<TInt32> inputs() {
     return inputs;
+  }
+
+  public Placeholder<TInt32> targets() {
+    return targets;
+  }
+
+  /** The window's mean token cross-entropy. */
+  public Operand<TFloat32> meanLoss() {
+    return meanLoss;
+  }
+
+  /** The state fed in (zeros when not fed); empty for the Transformer. */
+  public List<Operand<TFloat32>> initialStates() {
+    return initialStates;
+  }
+
+  /** The state after the window, to feed to the next one. */
+  public List<Operand<TFloat32>> finalStates() {
+    return finalStates;
   }
 
   public Operand<TFloat32> logits() {

@@ -1,0 +1,221 @@
+package io.github.tftrain.cli.train;
+
+import io.github.tftrain.cli.models.ImageClassifierTask;
+import io.github.tftrain.cli.models.ModelSpec;
+import io.github.tftrain.cli.models.OptimizerFactory;
+import io.github.tftrain.data.ChannelStats;
+import io.github.tftrain.data.ImageBatches;
+import io.github.tftrain.data.ImageDataset;
+import io.github.tftrain.models.Init;
+import io.github.tftrain.optimizers.Kafisto;
+import io.github.tftrain.optimizers.LossAwareOptimizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Image classification (WideResNet, CIFAR ResNets): cross-entropy on labels, random crop + flip, top-1/top-5 error
+ * on the test split after each evaluated epoch.
+ */
+final class ClassifierJob implements Job {
+  private final TrainConfig config;
+  private final ModelSpec.ImageClassifier spec;
+  private final ImageDataset train;
+  private final ImageDataset test;
+  private final ChannelStats stats;
+  private final RunOptimizer optimizer;
+  private final Graph graph;
+  private final ImageClassifierTask task;
+  private final ImageBatches batches;
+  private final ImageBatches testBatches;
+  private final List<Column> columns = new ArrayList<>();
+  private final List<Operand<TFloat64>> diagnostics = new ArrayList<>();
+  private ImageBatches.Epoch epoch;
+
+  ClassifierJob(TrainConfig config, ModelSpec.ImageClassifier spec, ImageDataset train, ImageDataset test) {
+    this.config = config;
+    this.spec = spec;
+    this.train = train;
+    this.test = test;
+    this.stats = ChannelStats.of(train);
+    if (config.batchSize() > train.count()) {
+      throw new IllegalArgumentException("--batch-size " + config.batchSize() + " is larger than the "
+          + train.count() + " training images of " + train.source());
+    }
+    this.batches =
+        ImageBatches.of(train).batchSize(config.batchSize()).shuffle(true).augment(config.augment())
+            .dropLast(true).seed(config.seed()).stats(stats).build();
+    this.optimizer = Jobs.optimizer(config, batches.batchesPerEpoch());
+    this.graph = new Graph();
+    try {
+      this.task = build(graph, optimizer);
+    } catch (RuntimeException e) {
+      graph.close();
+      throw e;
+    }
+    this.testBatches = ImageBatches.of(test).batchSize(250).stats(stats).build();
+    columns.add(new Column("loss", true));
+    columns.add(new Column("lr", false));
+    diagnostics.add(task.optimizer().learningRate());
+    diagnostics.add(task.optimizer().gradientNorm());
+    columns.add(new Column("grad_norm", true));
+    if (task.optimizer() instanceof Kafisto kafisto) {
+      addKafistoColumns(kafisto, columns, diagnostics);
+    }
+  }
+
+  /** KaFiStO's filter state: σx² after the step, R, qX and the effective step size of eq 13. */
+  static void addKafistoColumns(Kafisto kafisto, List<Column> columns, List<Operand<TFloat64>> diagnostics) {
+    columns.add(new Column("kafisto_sigma_x2", false));
+    columns.add(new Column("kafisto_r_noise", false));
+    columns.add(new Column("kafisto_q_x", false));
+    columns.add(new Column("kafisto_effective_step", true));
+    diagnostics.add(kafisto.sigmaX2());
+    diagnostics.add(kafisto.measurementNoise());
+    diagnostics.add(kafisto.stateNoise());
+    diagnostics.add(kafisto.effectiveStepSize());
+  }
+
+  private ImageClassifierTask build(Graph g, OptimizerFactory factory) {
+    return ImageClassifierTask.build(g, spec, train.height(), train.width(), train.channels(), train.classes(),
+        Init.parse(config.init()), config.seed(), config.dropout(), factory);
+  }
+
+  @Override
+  public Graph graph() {
+    return graph;
+  }
+
+  @Override
+  public List<Column> trainColumns() {
+    return columns;
+  }
+
+  @Override
+  public List<String> evalColumns() {
+    return List.of("test_loss", "test_error", "test_top5_error");
+  }
+
+  @Override
+  public String bestMetric() {
+    return "test_error";
+  }
+
+  @Override
+  public long stepsPerEpoch() {
+    return batches.batchesPerEpoch();
+  }
+
+  @Override
+  public long itemsPerStep() {
+    return config.batchSize();
+  }
+
+  @Override
+  public String throughputUnit() {
+    return "images/s";
+  }
+
+  @Override
+  public void seek(int epochIndex, long batch) {
+    if (epoch != null) {
+      epoch.close();
+    }
+    epoch = batches.epoch(epochIndex, (int) batch);
+  }
+
+  @Override
+  public double[] step(Session session, long step) {
+    ImageBatches.Batch batch = epoch.next();
+    try (TFloat32 x = batch.imagesTensor();
+        TInt32 y = batch.labelsTensor()) {
+      double[] out = task.trainStep(session, x, y, step, diagnostics);
+      // columns: loss, lr, grad_norm, then KaFiStO's; fetched: loss, lr, grad_norm, ...
+      return out;
+    }
+  }
+
+  @Override
+  public double[] evaluate(Session session) {
+    double loss = 0;
+    double top1 = 0;
+    double top5 = 0;
+    long n = 0;
+    try (ImageBatches.Epoch all = testBatches.epoch(0)) {
+      while (all.hasNext()) {
+        ImageBatches.Batch batch = all.next();
+        try (TFloat32 x = batch.imagesTensor();
+            TInt32 y = batch.labelsTensor()) {
+          ImageClassifierTask.Evaluation e = task.evaluate(session, x, y);
+          loss += e.loss() * batch.size();
+          top1 += e.top1Error() * batch.size();
+          top5 += e.top5Error() * batch.size();
+          n += batch.size();
+        }
+      }
+    }
+    return new double[] {loss / n, top1 / n, top5 / n};
+  }
+
+  @Override
+  public String describeEvaluation(double[] values) {
+    return String.format(Locale.ROOT, "test error %.2f%% (top-5 %.2f%%), test loss %.4f", 100 * values[1],
+        100 * values[2], values[0]);
+  }
+
+  @Override
+  public void exportSavedModel(String checkpointPrefix, Path out) throws IOException {
+    try (Graph export = new Graph()) {
+      ImageClassifierTask exported = build(export, Exports.portable(optimizer));
+      Ops tf = Ops.create(export);
+      Operand<TFloat32> probabilities = tf.withName("probabilities").nn.softmax(exported.logits());
+      Operand<TFloat32> features = Exports.features(exported.logits());
+      try (Session session = new Session(export)) {
+        session.restore(checkpointPrefix);
+        Exports.write(session, out,
+            Exports.signature("serving_default",
+                Map.of("images", exported.images()),
+                Map.of("logits", exported.logits(), "probabilities", probabilities, "features", features)),
+            Exports.signature("train",
+                Map.of("images", exported.images(), "labels", exported.labels(),
+                    "training", exported.network().training(), "step", exported.network().step()),
+                Map.of("loss", Exports.after(tf, exported.trainTargets(), exported.meanLoss()))));
+      }
+    }
+  }
+
+  @Override
+  public Map<String, Object> describeData() {
+    Map<String, Object> d = new java.util.LinkedHashMap<>();
+    d.put("train_images", train.count());
+    d.put("test_images", test.count());
+    d.put("shape", List.of(train.height(), train.width(), train.channels()));
+    d.put("classes", train.classes());
+    d.put("normalization_mean", List.of(stats.mean(0), stats.mean(1 % stats.channels()), stats.mean(2 % stats.channels())).subList(0, stats.channels()));
+    d.put("normalization_std", List.of(stats.std(0), stats.std(1 % stats.channels()), stats.std(2 % stats.channels())).subList(0, stats.channels()));
+    return d;
+  }
+
+  /** The normalisation the model was trained with (the SavedModel takes normalised images). */
+  ChannelStats stats() {
+    return stats;
+  }
+
+  @Override
+  public void close() {
+    if (epoch != null) {
+      epoch.close();
+    }
+    graph.close();
+  }
+}

@@ -1,0 +1,76 @@
+package io.github.tftrain.cli.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Session;
+
+/**
+ * One model family's part of a training run: its graph, data, step, evaluation and export. {@link Training} drives
+ * it through epochs, logging, checkpoints, interrupts and non-finite steps, the same for every family.
+ */
+interface Job extends AutoCloseable {
+
+  /** The training graph (the trainer opens the session on it). */
+  org.tensorflow.Graph graph();
+
+  /** Facts about the data for config.json (sizes, shapes, vocabulary, normalisation). */
+  Map<String, Object> describeData();
+
+  /** A metrics column: averaged over the steps of a logging window, or the value of the window's last step. */
+  record Column(String name, boolean averaged) {}
+
+  /** The values of a training step, in {@link #trainColumns()} order. */
+  List<Column> trainColumns();
+
+  /** The values of an evaluation, in this order. */
+  List<String> evalColumns();
+
+  /** The eval column that picks the best checkpoint, and whether lower is better; null for none. */
+  String bestMetric();
+
+  /** Optimizer steps (trainer steps) per epoch. */
+  long stepsPerEpoch();
+
+  /** What one step processes, for throughput: images or tokens. */
+  long itemsPerStep();
+
+  /** "images/s" or "tokens/s". */
+  String throughputUnit();
+
+  /** Positions the data at batch {@code batch} of epoch {@code epoch} (0-based), before the first step there. */
+  void seek(int epoch, long batch);
+
+  /**
+   * One training step on the next batch.
+   *
+   * @param step the trainer step (keys dropout and noise)
+   * @return the values of {@link #trainColumns()}
+   * @throws io.github.tftrain.cli.models.NonFiniteStepException if the step was stopped (nothing was written)
+   */
+  double[] step(Session session, long step);
+
+  /** Evaluates on the held-out split: the values of {@link #evalColumns()}. */
+  double[] evaluate(Session session);
+
+  /** After each epoch's evaluation (GAN sample grids). */
+  default void afterEpoch(Session session, int epoch, RunDirectory run, EventWriter events) throws IOException {}
+
+  /** State beyond the graph's variables that a checkpoint must keep (the LSTM's carried state), into {@code dir}. */
+  default Map<String, Object> saveState(Path dir) throws IOException {
+    return Map.of();
+  }
+
+  /** Restores {@link #saveState}'s output. */
+  default void restoreState(Path dir, Map<String, Object> state) throws IOException {}
+
+  /** Writes a SavedModel of the weights in checkpoint {@code checkpointPrefix} to {@code out}. */
+  void exportSavedModel(String checkpointPrefix, Path out) throws IOException;
+
+  /** A one-line summary of the last evaluation for the progress output, e.g. "test error 12.3%". */
+  String describeEvaluation(double[] values);
+
+  @Override
+  void close();
+}

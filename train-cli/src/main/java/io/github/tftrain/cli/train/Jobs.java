@@ -1,0 +1,43 @@
+package io.github.tftrain.cli.train;
+
+import io.github.tftrain.cli.models.ModelSpec;
+import io.github.tftrain.data.ImageDataset;
+import io.github.tftrain.data.ImageFolder;
+import io.github.tftrain.data.TextCorpus;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Makes the job of a model family from a run's settings, reading its data. */
+final class Jobs {
+  private Jobs() {}
+
+  /**
+   * @throws IOException for unreadable data (DataFormatException names the file and record)
+   * @throws IllegalArgumentException for settings the model or optimizer reject
+   */
+  static Job create(TrainConfig config) throws IOException {
+    ModelSpec spec = ModelSpec.parse(config.model());
+    Path data = Path.of(config.data());
+    if (spec instanceof ModelSpec.LanguageModel lm) {
+      TextCorpus corpus = TextCorpus.read(data);
+      return new LanguageModelJob(config, lm, corpus);
+    }
+    ImageDataset train = ImageFolder.read(data, "train");
+    if (spec instanceof ModelSpec.Gan gan) {
+      return new GanJob(config, gan, train);
+    }
+    ImageDataset test = ImageFolder.read(data, "test");
+    return new ClassifierJob(config, (ModelSpec.ImageClassifier) spec, train, test);
+  }
+
+  /** Steps (optimizer updates) in the whole run. */
+  static long totalSteps(TrainConfig config, long stepsPerEpoch) {
+    return config.steps() > 0 ? config.steps() : config.epochs() * stepsPerEpoch;
+  }
+
+  /** The run's optimizer, with its schedule over the run's steps. */
+  static RunOptimizer optimizer(TrainConfig config, long stepsPerEpoch) {
+    return new RunOptimizer(config.optimizer(), config.hyperparameters(), new ScheduleSpec(config.schedule()),
+        stepsPerEpoch, totalSteps(config, stepsPerEpoch));
+  }
+}

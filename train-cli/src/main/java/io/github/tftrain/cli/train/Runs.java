@@ -1,0 +1,86 @@
+package io.github.tftrain.cli.train;
+
+import io.github.tftrain.cli.models.ModelSpec;
+import io.github.tftrain.cli.models.SessionConfigs;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Session;
+import org.tensorflow.TensorFlow;
+
+/**
+ * Starts and resumes runs: builds the job (reading and checking the data, building the graph) before anything is
+ * written, then creates the run directory, writes config.json and hands over to {@link Training}.
+ */
+final class Runs {
+  private final PrintWriter out;
+  private final boolean quiet;
+  private final int threads;
+
+  Runs(PrintWriter out, boolean quiet, int threads) {
+    this.out = out;
+    this.quiet = quiet;
+    this.threads = threads;
+  }
+
+  /** runs/MODEL-OPTIMIZER-yyyyMMdd-HHmmss under the working folder. */
+  static Path defaultRunDir(TrainConfig config) {
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    return Path.of("runs", config.model() + "-" + config.optimizer() + "-" + stamp);
+  }
+
+  /** A new run. */
+  int start(TrainConfig config, Path runDir, List<String> args) throws IOException {
+    try (Job job = Jobs.create(config)) {
+      RunDirectory run = RunDirectory.create(runDir);
+      run.writeConfig(configJson(config, job, args));
+      return train(config, run, job, false);
+    }
+  }
+
+  /** Continues a run from its latest checkpoint. */
+  int resume(RunDirectory run, TrainConfig config) throws IOException {
+    try (Job job = Jobs.create(config)) {
+      return train(config, run, job, true);
+    }
+  }
+
+  private int train(TrainConfig config, RunDirectory run, Job job, boolean resume) throws IOException {
+    boolean gan = ModelSpec.parse(config.model()) instanceof ModelSpec.Gan;
+    Progress progress = new Progress(out, System.console() != null, quiet, 10);
+    if (!resume) {
+      progress.line(String.format(java.util.Locale.ROOT, "training %s on %s (%s) with %s: %s; run directory %s",
+          config.model(), config.data(), config.dataFormat(), config.optimizer(),
+          config.steps() > 0 ? config.steps() + " steps" : config.epochs() + " epochs of " + job.stepsPerEpoch()
+              + " steps", run.root()));
+    }
+    try (Session session =
+            new Session(job.graph(),
+                SessionConfigs.of(threads, !gan, SessionConfigs.Precision.parse(config.precision())));
+        EventWriter events = EventWriter.open(run.events());
+        Interrupts interrupts = Interrupts.install()) {
+      return new Training(config, run, job, session, progress, interrupts, events).run(resume);
+    }
+  }
+
+  /** config.json: the settings, the versions, the data's facts and the command line. */
+  static Map<String, Object> configJson(TrainConfig config, Job job, List<String> args) {
+    Map<String, Object> all = new LinkedHashMap<>();
+    all.put("train", config.toMap());
+    Map<String, Object> versions = new LinkedHashMap<>();
+    String version = Runs.class.getPackage().getImplementationVersion();
+    versions.put("tftrain", version == null ? "dev" : version);
+    versions.put("tensorflow", TensorFlow.version());
+    versions.put("java", System.getProperty("java.version"));
+    all.put("versions", versions);
+    all.put("data", job.describeData());
+    all.put("steps_per_epoch", job.stepsPerEpoch());
+    all.put("command", args);
+    return all;
+  }
+}

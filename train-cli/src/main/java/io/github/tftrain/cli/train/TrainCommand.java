@@ -1,0 +1,189 @@
+package io.github.tftrain.cli.train;
+
+import io.github.tftrain.cli.Xla;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tftrain train}: trains a model on a dataset with an optimizer and writes a run directory. Settings come from
+ * the built-in defaults, then the preset, then the flags; with no model, data or preset the {@code main} preset runs
+ * (a small WideResNet with KaFiStO on the shipped Fashion-MNIST subset).
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Train a model and write a run directory (config.json, metrics.csv, events/, checkpoints/, saved_model/, "
+          + "plots/).",
+      "With no --model, --data or --preset it runs the 'main' preset: a small WideResNet trained with KaFiStO on "
+          + "the Fashion-MNIST subset in testdata/.",
+      "Exit codes: 0 done, 1 failed (e.g. a non-finite loss), 2 bad flags or input, 130 interrupted (a checkpoint "
+          + "was written; continue with --resume --run-dir DIR)."
+    })
+public final class TrainCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** The flags; null means "not given" so presets and defaults can fill in. */
+  @CommandLine.Mixin TrainOptions options = new TrainOptions();
+
+  @Option(names = "--resume", description = "Continue the run in --run-dir from its latest checkpoint.")
+  boolean resume;
+
+  @Option(names = "--threads", description = "TensorFlow threads (default: one per core).")
+  Integer threads;
+
+  @Option(names = "--quiet", description = "Only per-epoch and final lines.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Runs runs = new Runs(out, quiet, threads == null ? 0 : threads);
+    if (resume) {
+      if (options.runDir == null) {
+        throw new IllegalArgumentException("--resume needs --run-dir DIR (the run to continue)");
+      }
+      String extra = options.settingsGiven();
+      if (!extra.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--resume continues a run with the settings in its config.json; drop " + extra);
+      }
+      RunDirectory run = RunDirectory.open(Path.of(options.runDir));
+      TrainConfig config = run.readConfig();
+      if (config.xla() && !Xla.enabled()) {
+        return Xla.relaunchIfNeeded().orElseThrow();
+      }
+      return runs.resume(run, config);
+    }
+    TrainConfig config = Settings.resolve(options);
+    if (config.xla() && !Xla.enabled()) {
+      return Xla.relaunchIfNeeded().orElseThrow();
+    }
+    Path runDir = options.runDir != null ? Path.of(options.runDir) : Runs.defaultRunDir(config);
+    return runs.start(config, runDir, spec.commandLine().getParseResult().originalArgs());
+  }
+
+  /** The flags that make up a run's settings (everything but --resume, --threads and --quiet). */
+  public static final class TrainOptions {
+    @Option(names = "--preset", paramLabel = "NAME|FILE",
+        description = "A shipped preset (see 'tftrain presets') or a .conf file; flags override it.")
+    String preset;
+
+    @Option(names = "--model", description = "wrn-D-K, resnet18, resnet50, wrn-50-2, resnet110, dcgan, lstm-tiny, "
+        + "lstm-large, transformer-tiny.")
+    String model;
+
+    @Option(names = "--data", paramLabel = "DIR",
+        description = "Dataset folder: CIFAR-10/100 binary, IDX (Fashion-MNIST), PTB or WikiText; 'fashion-mnist' "
+            + "is Debian's /usr/share/datasets/fashion-mnist; testdata/NAME is the shipped data.")
+    String data;
+
+    @Option(names = "--optimizer", description = "kafisto, apollo, sgd, adam, adamw (default kafisto).")
+    String optimizer;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+        description = "An optimizer hyperparameter, as in 'tftrain trace' (repeatable), e.g. --set lr=0.1.")
+    Map<String, String> set = new LinkedHashMap<>();
+
+    @Option(names = "--lr", description = "The learning rate (KaFiStO: the gain); same as --set lr=VALUE.")
+    String lr;
+
+    @Option(names = "--epochs", description = "Epochs to train (default 10).")
+    Integer epochs;
+
+    @Option(names = "--steps", description = "Steps to train instead of --epochs.")
+    Long steps;
+
+    @Option(names = "--batch-size", description = "Images per step, or rows per BPTT window (default 128; GAN 64; "
+        + "language models 20).")
+    Integer batchSize;
+
+    @Option(names = "--schedule", description = "constant, step:E:G, multistep:E1,E2:G, cosine[:MIN], "
+        + "warmup:E+SCHEDULE (epochs).")
+    String schedule;
+
+    @Option(names = "--weight-decay", description = "L2 weight decay (AdamW: decoupled).")
+    String weightDecay;
+
+    @Option(names = "--clip-norm", description = "Clip gradients to this global norm (language models: 0.25).")
+    String clipNorm;
+
+    @Option(names = "--seed", description = "Seeds initialisation, data order, augmentation, dropout, noise (1).")
+    Long seed;
+
+    @Option(names = "--init", description = "Kernel initializer: kaiming-uniform (default), xavier-normal, ...")
+    String init;
+
+    @Option(names = "--augment", negatable = true, description = "Random crop + flip for classifiers (default on).")
+    Boolean augment;
+
+    @Option(names = "--dropout", description = "Dropout (WideResNet: between convolutions; language models).")
+    Double dropout;
+
+    @Option(names = "--n-critic", description = "GAN: critic steps per generator step (default 5).")
+    Integer nCritic;
+
+    @Option(names = "--lambda", description = "GAN: gradient-penalty weight (default 10).")
+    Double lambda;
+
+    @Option(names = "--bptt", description = "Language models: tokens per window (default 35).")
+    Integer bptt;
+
+    @Option(names = "--precision", description = "float32 (default) or mixed-bfloat16.")
+    String precision;
+
+    @Option(names = "--xla", negatable = true, description = "XLA auto-clustering (CPU: relaunches with "
+        + "TF_XLA_FLAGS).")
+    Boolean xla;
+
+    @Option(names = "--eval-every", description = "Evaluate every N epochs and at the end (default 1).")
+    Integer evalEvery;
+
+    @Option(names = "--log-every", description = "A metrics row every N steps (default 50).")
+    Integer logEvery;
+
+    @Option(names = "--checkpoint-every", description = "Also checkpoint every N steps (default: epoch ends only).")
+    Integer checkpointEvery;
+
+    @Option(names = "--keep-checkpoints", description = "Latest checkpoints kept besides the best (default 3).")
+    Integer keepCheckpoints;
+
+    @Option(names = "--on-nan", description = "stop (default: checkpoint the last good state, exit 1) or skip "
+        + "(drop the batch).")
+    String onNan;
+
+    @Option(names = "--run-dir", paramLabel = "DIR",
+        description = "The run directory (default runs/MODEL-OPTIMIZER-TIMESTAMP); must be new unless --resume.")
+    String runDir;
+
+    /** The settings flags given (for --resume's check). */
+    String settingsGiven() {
+      StringBuilder given = new StringBuilder();
+      Object[][] all = {
+        {"--preset", preset}, {"--model", model}, {"--data", data}, {"--optimizer", optimizer}, {"--lr", lr},
+        {"--epochs", epochs}, {"--steps", steps}, {"--batch-size", batchSize}, {"--schedule", schedule},
+        {"--weight-decay", weightDecay}, {"--clip-norm", clipNorm}, {"--seed", seed}, {"--init", init},
+        {"--augment", augment}, {"--dropout", dropout}, {"--n-critic", nCritic}, {"--lambda", lambda},
+        {"--bptt", bptt}, {"--precision", precision}, {"--xla", xla}, {"--eval-every", evalEvery},
+        {"--log-every", logEvery}, {"--checkpoint-every", checkpointEvery}, {"--keep-checkpoints", keepCheckpoints},
+        {"--on-nan", onNan}
+      };
+      for (Object[] o : all) {
+        if (o[1] != null) {
+          given.append(given.length() == 0 ? "" : ", ").append(o[0]);
+        }
+      }
+      if (!set.isEmpty()) {
+        given.append(given.length() == 0 ? "" : ", ").append("--set");
+      }
+      return given.toString();
+    }
+  }
+}

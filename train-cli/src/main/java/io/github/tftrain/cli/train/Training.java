@@ -1,0 +1,312 @@
+package io.github.tftrain.cli.train;
+
+import io.github.tftrain.cli.Tftrain;
+import io.github.tftrain.cli.models.NonFiniteStepException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Session;
+
+/**
+ * The training loop every model family shares: epochs of steps, metrics rows every {@code logEvery} steps and at
+ * each epoch's end (with the evaluation every {@code evalEvery} epochs and at the end), checkpoints at epoch ends
+ * (and every {@code checkpointEvery} steps), the best checkpoint by the job's metric, interrupts (checkpoint, exit
+ * 130), non-finite steps (stop with a checkpoint of the last good state, or skip the batch), plots, TensorBoard and
+ * the final SavedModel.
+ *
+ * <p>Everything the loop decides from is in its {@link State}, saved with every checkpoint, so a resumed run takes
+ * exactly the steps and writes exactly the rows an uninterrupted one would.
+ */
+final class Training {
+  private static final Logger LOG = LoggerFactory.getLogger(Training.class);
+  static final int INTERRUPTED = 130;
+
+  private final TrainConfig config;
+  private final RunDirectory run;
+  private final Job job;
+  private final Session session;
+  private final Progress progress;
+  private final Interrupts interrupts;
+  private final EventWriter events;
+
+  /** Where the run is; what a checkpoint restores. */
+  static final class State {
+    long step;
+    int epoch;
+    long batch;
+    long skipped;
+    /** Sums (averaged columns) or last values, and the number of steps, of the open logging window. */
+    double[] window;
+    long windowSteps;
+    double bestValue = Double.NaN;
+    long bestStep = -1;
+    double[] lastEval;
+
+    Map<String, Object> toMap() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("step", step);
+      m.put("epoch", epoch);
+      m.put("batch", batch);
+      m.put("skipped", skipped);
+      m.put("window", toList(window));
+      m.put("window_steps", windowSteps);
+      m.put("best_value", bestValue);
+      m.put("best_step", bestStep);
+      m.put("last_eval", lastEval == null ? null : toList(lastEval));
+      return m;
+    }
+
+    static State fromMap(Map<String, Object> m) {
+      State s = new State();
+      s.step = ((Number) m.get("step")).longValue();
+      s.epoch = ((Number) m.get("epoch")).intValue();
+      s.batch = ((Number) m.get("batch")).longValue();
+      s.skipped = ((Number) m.get("skipped")).longValue();
+      s.window = fromList(m.get("window"));
+      s.windowSteps = ((Number) m.get("window_steps")).longValue();
+      s.bestValue = number(m.get("best_value"));
+      s.bestStep = ((Number) m.get("best_step")).longValue();
+      s.lastEval = m.get("last_eval") == null ? null : fromList(m.get("last_eval"));
+      return s;
+    }
+
+    private static List<Object> toList(double[] values) {
+      List<Object> list = new ArrayList<>();
+      for (double v : values) {
+        list.add(v);
+      }
+      return list;
+    }
+
+    private static double[] fromList(Object value) {
+      List<?> list = (List<?>) value;
+      double[] out = new double[list.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = number(list.get(i));
+      }
+      return out;
+    }
+
+    private static double number(Object v) {
+      return v instanceof Number n ? n.doubleValue() : Double.parseDouble((String) v); // "NaN" is a string
+    }
+  }
+
+  Training(TrainConfig config, RunDirectory run, Job job, Session session, Progress progress, Interrupts interrupts,
+      EventWriter events) {
+    this.config = config;
+    this.run = run;
+    this.job = job;
+    this.session = session;
+    this.progress = progress;
+    this.interrupts = interrupts;
+    this.events = events;
+  }
+
+  /** Runs to the end, or to an interrupt or a stopping non-finite step; returns the exit code. */
+  int run(boolean resume) throws IOException {
+    Checkpoints checkpoints = new Checkpoints(run.checkpoints(), config.keepCheckpoints());
+    checkpoints.removePartials();
+    long perEpoch = job.stepsPerEpoch();
+    long total = config.steps() > 0 ? config.steps() : config.epochs() * perEpoch;
+    int epochs = (int) ((total + perEpoch - 1) / perEpoch);
+    List<Job.Column> columns = job.trainColumns();
+    List<String> header = MetricsLog.header(job);
+
+    State state = new State();
+    state.window = new double[columns.size()];
+    MetricsLog metrics;
+    var latest = resume ? checkpoints.latest() : java.util.Optional.<Checkpoints.Saved>empty();
+    if (latest.isPresent()) {
+      Checkpoints.Saved saved = latest.get();
+      session.restore(saved.prefix());
+      Map<String, Object> all = Checkpoints.readState(saved);
+      state = State.fromMap(all);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> jobState = (Map<String, Object>) all.get("job");
+      job.restoreState(saved.dir(), jobState == null ? Map.of() : jobState);
+      metrics = MetricsLog.resume(run.metrics(), header, state.step);
+      progress.line(String.format(Locale.ROOT, "resuming %s at step %d (epoch %d, batch %d) from %s", run.root(),
+          state.step, state.epoch + 1, state.batch, run.root().relativize(saved.dir())));
+    } else {
+      session.initialize();
+      metrics = resume ? MetricsLog.resume(run.metrics(), header, 0) : MetricsLog.create(run.metrics(), header);
+    }
+    try (metrics) {
+      if (state.step >= total) {
+        progress.line("the run already took its " + total + " steps");
+      }
+      job.seek(state.epoch, state.batch);
+      double windowSeconds = 0;
+      double epochSeconds = 0;
+      long epochSteps = 0; // steps of this epoch taken in this process (a resumed epoch has fewer)
+      double recentSecondsPerStep = Double.NaN;
+      while (state.step < total) {
+        String signal = interrupts.requested();
+        if (signal != null) {
+          Checkpoints.Saved saved = checkpoint(checkpoints, state);
+          progress.line(String.format(Locale.ROOT,
+              "interrupted (%s) at step %d; checkpoint %s written. Continue with: tftrain train --resume --run-dir %s",
+              signal, state.step, run.root().relativize(saved.dir()), run.root()));
+          return INTERRUPTED;
+        }
+        long t0 = System.nanoTime();
+        double[] values;
+        try {
+          values = job.step(session, state.step);
+        } catch (NonFiniteStepException e) {
+          String where = String.format(Locale.ROOT, "step %d (epoch %d, batch %d)", state.step, state.epoch + 1,
+              state.batch);
+          if (config.onNan().equals("skip")) {
+            state.skipped++;
+            state.batch++;
+            LOG.warn("{}: loss or gradient not finite; batch skipped, nothing updated ({} skipped so far)", where,
+                state.skipped);
+            if (state.batch == perEpoch) {
+              state.epoch++;
+              state.batch = 0;
+              job.seek(state.epoch, 0);
+            }
+            continue;
+          }
+          Checkpoints.Saved saved = checkpoint(checkpoints, state);
+          progress.line(String.format(Locale.ROOT,
+              "%s: loss or gradient is not finite; stopped before updating anything. Checkpoint %s holds the last "
+                  + "good state (lower the learning rate, or pass --on-nan skip)",
+              where, run.root().relativize(saved.dir())));
+          return Tftrain.FAILED;
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        windowSeconds += seconds;
+        epochSeconds += seconds;
+        epochSteps++;
+        recentSecondsPerStep =
+            Double.isNaN(recentSecondsPerStep) ? seconds : 0.9 * recentSecondsPerStep + 0.1 * seconds;
+        for (int i = 0; i < columns.size(); i++) {
+          state.window[i] = columns.get(i).averaged() ? state.window[i] + values[i] : values[i];
+        }
+        state.windowSteps++;
+        state.step++;
+        state.batch++;
+        boolean epochEnd = state.batch == perEpoch || state.step == total;
+        progress.step(state.epoch, epochs, state.batch, Math.min(perEpoch, total - (state.step - state.batch)),
+            runningLoss(state, columns), job.itemsPerStep() / recentSecondsPerStep, job.throughputUnit(),
+            recentSecondsPerStep * (total - state.step));
+        if (!epochEnd && state.step % config.logEvery() == 0) {
+          writeRow(metrics, state, columns, windowSeconds, null);
+          windowSeconds = 0;
+        }
+        if (epochEnd) {
+          boolean evaluate = (state.epoch + 1) % config.evalEvery() == 0 || state.step == total;
+          double[] eval = evaluate ? job.evaluate(session) : null;
+          double throughput = job.itemsPerStep() * (double) state.windowSteps / Math.max(windowSeconds, 1e-9);
+          double epochThroughput = job.itemsPerStep() * (double) epochSteps / Math.max(epochSeconds, 1e-9);
+          double trainLoss = runningLoss(state, columns);
+          writeRow(metrics, state, columns, windowSeconds, eval);
+          windowSeconds = 0;
+          boolean best = false;
+          if (eval != null) {
+            state.lastEval = eval;
+            best = updateBest(state, eval);
+          }
+          String summary = String.format(Locale.ROOT, "epoch %s  step %d  train loss %.4f  %.0f %s  %s",
+              Progress.epochLabel(state.epoch, epochs), state.step, trainLoss, epochThroughput, job.throughputUnit(),
+              Progress.duration(epochSeconds));
+          if (eval != null) {
+            summary += "  " + job.describeEvaluation(eval) + (best ? " (best)" : "");
+          }
+          progress.line(summary);
+          job.afterEpoch(session, state.epoch, run, events);
+          state.epoch++;
+          state.batch = 0;
+          epochSeconds = 0;
+          epochSteps = 0;
+          Checkpoints.Saved saved = checkpoint(checkpoints, state);
+          if (best) {
+            checkpoints.markBest(state.step, job.bestMetric(), state.bestValue);
+          }
+          Plots.curves(run.metrics(), run.plots());
+          LOG.debug("checkpoint {} written; {} per step", saved.dir(), throughput);
+          if (state.step < total) {
+            job.seek(state.epoch, 0);
+          }
+        } else if (config.checkpointEvery() > 0 && state.step % config.checkpointEvery() == 0) {
+          checkpoint(checkpoints, state);
+        }
+      }
+      if (state.skipped > 0) {
+        progress.line(state.skipped + " batch(es) were skipped for a non-finite loss or gradient");
+      }
+      Checkpoints.Saved last = checkpoints.latest().orElseThrow();
+      exportSavedModel(last);
+      String result = state.lastEval == null ? "" : ": " + job.describeEvaluation(state.lastEval);
+      progress.line("done" + result + "; run directory " + run.root());
+      return Tftrain.OK;
+    }
+  }
+
+  private static double runningLoss(State state, List<Job.Column> columns) {
+    return columns.get(0).averaged() ? state.window[0] / Math.max(1, state.windowSteps) : state.window[0];
+  }
+
+  private void writeRow(MetricsLog metrics, State state, List<Job.Column> columns, double windowSeconds,
+      double[] eval) throws IOException {
+    double[] values = new double[columns.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = columns.get(i).averaged() ? state.window[i] / Math.max(1, state.windowSteps) : state.window[i];
+    }
+    double throughput = job.itemsPerStep() * (double) state.windowSteps / Math.max(windowSeconds, 1e-9);
+    int epoch = state.epoch + 1;
+    metrics.row(state.step, epoch, values, throughput, eval);
+    if (events != null) {
+      for (int i = 0; i < values.length; i++) {
+        events.scalar("train/" + columns.get(i).name(), state.step, values[i]);
+      }
+      events.scalar("train/" + job.throughputUnit().replace("/", "_per_"), state.step, throughput);
+      if (eval != null) {
+        for (int i = 0; i < eval.length; i++) {
+          events.scalar("eval/" + job.evalColumns().get(i), state.step, eval[i]);
+        }
+      }
+      events.flush();
+    }
+    java.util.Arrays.fill(state.window, 0);
+    state.windowSteps = 0;
+  }
+
+  private boolean updateBest(State state, double[] eval) {
+    String metric = job.bestMetric();
+    if (metric == null) {
+      return false;
+    }
+    double value = eval[job.evalColumns().indexOf(metric)];
+    boolean lower = true;
+    if (Double.isNaN(value)) {
+      return false;
+    }
+    if (Double.isNaN(state.bestValue) || (lower ? value < state.bestValue : value > state.bestValue)) {
+      state.bestValue = value;
+      state.bestStep = state.step;
+      return true;
+    }
+    return false;
+  }
+
+  private Checkpoints.Saved checkpoint(Checkpoints checkpoints, State state) throws IOException {
+    return checkpoints.save(session, state.step, state.toMap(), job::saveState);
+  }
+
+  private void exportSavedModel(Checkpoints.Saved from) throws IOException {
+    java.nio.file.Path out = run.savedModel();
+    java.nio.file.Path partial = out.resolveSibling(".partial-saved_model");
+    Checkpoints.deleteTree(partial);
+    job.exportSavedModel(from.prefix(), partial);
+    Checkpoints.deleteTree(out);
+    java.nio.file.Files.move(partial, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+}
