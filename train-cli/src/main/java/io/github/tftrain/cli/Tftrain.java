@@ -2,6 +2,10 @@ package io.github.tftrain.cli;
 
 import io.github.tftrain.cli.bench.BenchCommand;
 import io.github.tftrain.cli.trace.TraceCommand;
+import io.github.tftrain.cli.train.CompareCommand;
+import io.github.tftrain.cli.train.EvalCommand;
+import io.github.tftrain.cli.train.ExportCommand;
+import io.github.tftrain.cli.train.SampleCommand;
 import io.github.tftrain.cli.train.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,7 +18,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Tftrain.Version.class,
     description = "Train with KaFiStO, Apollo and baselines on TensorFlow Java.",
-    subcommands = {TrainCommand.class, TraceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TrainCommand.class, EvalCommand.class, ExportCommand.class, SampleCommand.class,
+      CompareCommand.class, TraceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Tftrain implements Runnable {
 
   /** Success. */
@@ -28,7 +33,7 @@ public final class Tftrain implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: train, trace or bench");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: train, eval, export, sample, compare, trace or bench");
   }
 
   public static void main(String[] args) {

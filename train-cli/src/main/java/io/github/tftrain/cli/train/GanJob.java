@@ -168,9 +168,20 @@ final class GanJob implements Job {
     }
   }
 
-  /** Generated images for noise key {@code key}, in [-1, 1] (for tftrain sample). */
-  float[] samples(Session session, long key) {
-    return task.samples(session, key);
+  /**
+   * {@code n} generated images in [-1, 1] (NHWC), from as many batches as needed; {@code seed} picks the noise
+   * (keys distinct from training and from the per-epoch grid).
+   */
+  float[] generate(Session session, int n, long seed) {
+    int size = 32 * 32 * 3;
+    float[] out = new float[n * size];
+    int batch = config.batchSize();
+    for (int b = 0; b * batch < n; b++) {
+      float[] images = task.samples(session, SAMPLE_KEY + 1 + seed * 1_000_003L + b);
+      int m = Math.min(batch, n - b * batch);
+      System.arraycopy(images, 0, out, b * batch * size, m * size);
+    }
+    return out;
   }
 
   @Override

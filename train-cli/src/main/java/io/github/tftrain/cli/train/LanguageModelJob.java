@@ -230,6 +230,11 @@ final class LanguageModelJob implements Job {
     }
   }
 
+  /** The validation split's windows (for tftrain eval). */
+  TokenBatches validWindows() {
+    return valid;
+  }
+
   /** The test split's windows (for tftrain eval). */
   TokenBatches testWindows() {
     return new TokenBatches(corpus.split("test"), config.batchSize(), config.bptt());

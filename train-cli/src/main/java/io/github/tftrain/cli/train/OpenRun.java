@@ -1,0 +1,98 @@
+package io.github.tftrain.cli.train;
+
+import io.github.tftrain.cli.models.ModelSpec;
+import io.github.tftrain.cli.models.SessionConfigs;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.tensorflow.Session;
+
+/**
+ * A finished or running run opened for eval, export and sample: its settings (the data folder optionally replaced),
+ * its job, and a session holding the weights of one of its checkpoints.
+ */
+final class OpenRun implements AutoCloseable {
+  final RunDirectory run;
+  final TrainConfig config;
+  final Job job;
+  final Session session;
+  final Checkpoints.Saved checkpoint;
+
+  private OpenRun(RunDirectory run, TrainConfig config, Job job, Session session, Checkpoints.Saved checkpoint) {
+    this.run = run;
+    this.config = config;
+    this.job = job;
+    this.session = session;
+    this.checkpoint = checkpoint;
+  }
+
+  /**
+   * @param runDir the run directory
+   * @param data another dataset folder of the same format, or null for the run's own
+   * @param which "latest", "best" or a step number
+   * @param threads TensorFlow threads (0: one per core)
+   */
+  static OpenRun open(Path runDir, String data, String which, int threads) throws IOException {
+    RunDirectory run = RunDirectory.open(runDir);
+    TrainConfig config = run.readConfig();
+    if (data != null) {
+      ModelSpec spec = ModelSpec.parse(config.model());
+      Path folder = Settings.dataFolder(data);
+      String format = Settings.detectFormat(spec, folder);
+      config = withData(config, folder.toString(), format);
+    }
+    Checkpoints checkpoints = new Checkpoints(run.checkpoints(), Math.max(1, config.keepCheckpoints()));
+    Checkpoints.Saved saved = choose(checkpoints, which, runDir);
+    Job job = Jobs.create(config);
+    Session session = null;
+    try {
+      boolean gan = ModelSpec.parse(config.model()) instanceof ModelSpec.Gan;
+      session = new Session(job.graph(),
+          SessionConfigs.of(threads, !gan, SessionConfigs.Precision.parse(config.precision())));
+      session.restore(saved.prefix());
+      return new OpenRun(run, config, job, session, saved);
+    } catch (RuntimeException e) {
+      if (session != null) {
+        session.close();
+      }
+      job.close();
+      throw e;
+    }
+  }
+
+  private static Checkpoints.Saved choose(Checkpoints checkpoints, String which, Path runDir) throws IOException {
+    List<Checkpoints.Saved> all = checkpoints.list();
+    if (all.isEmpty()) {
+      throw new IllegalArgumentException(runDir + ": no checkpoint yet (checkpoints/ is empty)");
+    }
+    if (which == null || which.equals("latest")) {
+      return all.get(all.size() - 1);
+    }
+    if (which.equals("best")) {
+      return checkpoints.best().orElseThrow(() -> new IllegalArgumentException(
+          runDir + ": no best checkpoint recorded (this model family has no evaluation metric); use latest"));
+    }
+    long step;
+    try {
+      step = Long.parseLong(which);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--checkpoint must be latest, best or a step number, got '" + which + "'");
+    }
+    return all.stream().filter(s -> s.step() == step).findFirst().orElseThrow(() -> new IllegalArgumentException(
+        runDir + ": no checkpoint of step " + step + "; kept: "
+            + all.stream().map(s -> Long.toString(s.step())).toList()));
+  }
+
+  static TrainConfig withData(TrainConfig c, String data, String format) {
+    return new TrainConfig(c.model(), data, format, c.optimizer(), c.hyperparameters(), c.epochs(), c.steps(),
+        c.batchSize(), c.schedule(), c.seed(), c.init(), c.augment(), c.dropout(), c.nCritic(), c.lambda(), c.bptt(),
+        c.evalEvery(), c.logEvery(), c.checkpointEvery(), c.keepCheckpoints(), c.onNan(), c.precision(), c.xla(),
+        c.preset());
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    job.close();
+  }
+}
