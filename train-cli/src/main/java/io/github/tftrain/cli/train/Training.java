@@ -220,6 +220,9 @@ final class Training {
           if (eval != null) {
             summary += "  " + job.describeEvaluation(eval) + (best ? " (best)" : "");
           }
+          if (state.step < total) {
+            summary += "  ETA " + Progress.duration(recentSecondsPerStep * (total - state.step));
+          }
           progress.line(summary);
           job.afterEpoch(session, state.epoch, run, events);
           state.epoch++;
