@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Tftrain.Version.class,
     description = "Train with KaFiStO, Apollo and baselines on TensorFlow Java.",
-    subcommands = {TrainCommand.class, TraceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TrainCommand.class, io.github.tftrain.cli.train.PresetsCommand.class, TraceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Tftrain implements Runnable {
 
   /** Success. */
