@@ -5,6 +5,7 @@ import io.github.tftrain.cli.trace.TraceCommand;
 import io.github.tftrain.cli.train.CompareCommand;
 import io.github.tftrain.cli.train.EvalCommand;
 import io.github.tftrain.cli.train.ExportCommand;
+import io.github.tftrain.cli.train.PresetsCommand;
 import io.github.tftrain.cli.train.SampleCommand;
 import io.github.tftrain.cli.train.TrainCommand;
 import picocli.CommandLine;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Command;
     versionProvider = Tftrain.Version.class,
     description = "Train with KaFiStO, Apollo and baselines on TensorFlow Java.",
     subcommands = {TrainCommand.class, EvalCommand.class, ExportCommand.class, SampleCommand.class,
-      CompareCommand.class, TraceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+      CompareCommand.class, PresetsCommand.class, TraceCommand.class, BenchCommand.class,
+      CommandLine.HelpCommand.class})
 public final class Tftrain implements Runnable {
 
   /** Success. */
@@ -33,7 +35,7 @@ public final class Tftrain implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: train, eval, export, sample, compare, trace or bench");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: train, eval, export, sample, compare, presets, trace or bench");
   }
 
   public static void main(String[] args) {
