@@ -64,18 +64,24 @@ final class ClassifierJob implements Job {
       throw e;
     }
     this.testBatches = ImageBatches.of(test).batchSize(250).stats(stats).build();
-    columns.add(new Column("loss", true));
-    columns.add(new Column("lr", false));
-    diagnostics.add(task.optimizer().learningRate());
-    diagnostics.add(task.optimizer().gradientNorm());
-    columns.add(new Column("grad_norm", true));
-    if (task.optimizer() instanceof Kafisto kafisto) {
-      addKafistoColumns(kafisto, columns, diagnostics);
-    }
+    addStepColumns(task.optimizer(), columns, diagnostics);
   }
 
-  /** KaFiStO's filter state: σx² after the step, R, qX and the effective step size of eq 13. */
-  static void addKafistoColumns(Kafisto kafisto, List<Column> columns, List<Operand<TFloat64>> diagnostics) {
+  /**
+   * The training columns of a single-optimizer job and the float64 scalars fetched with each step for them: the
+   * loss (fetched by the task itself), the learning rate (KaFiStO: its gain), the gradient norm and, with KaFiStO,
+   * its filter state: σx² after the step, R, qX and the effective step size of eq 13.
+   */
+  static void addStepColumns(LossAwareOptimizer optimizer, List<Column> columns,
+      List<Operand<TFloat64>> diagnostics) {
+    columns.add(new Column("loss", true));
+    columns.add(new Column("lr", false));
+    columns.add(new Column("grad_norm", true));
+    diagnostics.add(optimizer.learningRate());
+    diagnostics.add(optimizer.gradientNorm());
+    if (!(optimizer instanceof Kafisto kafisto)) {
+      return;
+    }
     columns.add(new Column("kafisto_sigma_x2", false));
     columns.add(new Column("kafisto_r_noise", false));
     columns.add(new Column("kafisto_q_x", false));

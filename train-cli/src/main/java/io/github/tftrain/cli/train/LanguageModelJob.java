@@ -5,7 +5,6 @@ import io.github.tftrain.cli.models.ModelSpec;
 import io.github.tftrain.data.TextCorpus;
 import io.github.tftrain.data.TokenBatches;
 import io.github.tftrain.models.Init;
-import io.github.tftrain.optimizers.Kafisto;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -57,14 +56,7 @@ final class LanguageModelJob implements Job {
       graph.close();
       throw e;
     }
-    columns.add(new Column("loss", true));
-    columns.add(new Column("lr", false));
-    columns.add(new Column("grad_norm", true));
-    diagnostics.add(task.optimizer().learningRate());
-    diagnostics.add(task.optimizer().gradientNorm());
-    if (task.optimizer() instanceof Kafisto kafisto) {
-      ClassifierJob.addKafistoColumns(kafisto, columns, diagnostics);
-    }
+    ClassifierJob.addStepColumns(task.optimizer(), columns, diagnostics);
   }
 
   private LanguageModelTask build(Graph g, io.github.tftrain.cli.models.OptimizerFactory factory) {
