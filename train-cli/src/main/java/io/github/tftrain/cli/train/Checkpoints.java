@@ -26,7 +26,7 @@ import org.tensorflow.Session;
  * so a process killed mid-write leaves the previous checkpoints as they were; stale partial folders are removed on
  * the next start. The latest {@code keep} checkpoints are kept, and the best one named in {@code best.json}.
  */
-final class Checkpoints {
+class Checkpoints {
   private static final Pattern NAME = Pattern.compile("step-(\\d{9,})");
   private final Path dir;
   private final int keep;

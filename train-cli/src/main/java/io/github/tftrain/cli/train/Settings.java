@@ -111,7 +111,8 @@ final class Settings {
     try {
       schedule = new ScheduleSpec(scheduleText);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--schedule: " + e.getMessage(), e);
+      String message = e.getMessage().startsWith("--schedule") ? e.getMessage() : "--schedule: " + e.getMessage();
+      throw new IllegalArgumentException(message, e);
     }
     long seed = number("seed", flags.seed, 1L, Long::parseLong);
     String defaultInit = spec instanceof ModelSpec.ImageClassifier ? "kaiming-uniform"

@@ -146,6 +146,7 @@ final class Training {
       double epochSeconds = 0;
       long epochSteps = 0; // steps of this epoch taken in this process (a resumed epoch has fewer)
       double recentSecondsPerStep = Double.NaN;
+      long skippedInARow = 0; // --on-nan skip: batches skipped since the last step taken
       while (state.step < total) {
         String signal = interrupts.requested();
         if (signal != null) {
@@ -172,7 +173,16 @@ final class Training {
               state.batch = 0;
               job.seek(state.epoch, 0);
             }
-            continue;
+            // A skipped batch takes no step, so a model that stays non-finite would loop over the data forever.
+            if (++skippedInARow < perEpoch) {
+              continue;
+            }
+            Checkpoints.Saved saved = checkpoint(checkpoints, state);
+            progress.line(String.format(Locale.ROOT,
+                "%s: %d batches in a row (an epoch's worth) had a non-finite loss or gradient; stopped. Checkpoint "
+                    + "%s holds the last good state (lower the learning rate)",
+                where, skippedInARow, run.root().relativize(saved.dir())));
+            return Tftrain.FAILED;
           }
           Checkpoints.Saved saved = checkpoint(checkpoints, state);
           progress.line(String.format(Locale.ROOT,
@@ -181,6 +191,7 @@ final class Training {
               where, run.root().relativize(saved.dir())));
           return Tftrain.FAILED;
         }
+        skippedInARow = 0;
         double seconds = (System.nanoTime() - t0) / 1e9;
         windowSeconds += seconds;
         epochSeconds += seconds;

@@ -1,0 +1,144 @@
+package io.github.tftrain.cli.train;
+
+import static io.github.tftrain.cli.train.TrainRuns.testdata;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Settings layering: built-in defaults, then the preset, then the flags, parsed by picocli as the command line would
+ * be; with nothing given, the shipped {@code main} preset (read here from presets/main.conf).
+ */
+class SettingsTest {
+  private static TrainConfig resolve(String... args) {
+    TrainCommand command = new TrainCommand();
+    new CommandLine(command).parseArgs(args);
+    return Settings.resolve(command.options);
+  }
+
+  private static final String PRESET = String.join("\n",
+      "# a test preset",
+      "description = layering test",
+      "model = wrn-10-2",
+      "data = testdata/fashion-mnist",
+      "optimizer = sgd",
+      "epochs = 3",
+      "batch-size = 32",
+      "seed = 11",
+      "weight-decay = 1e-4",
+      "lr.sgd = 0.05",
+      "lr.adam = 0.002",
+      "schedule.sgd = step:1:0.5",
+      "set.sgd.momentum = 0.8",
+      "");
+
+  @Test
+  void thePresetFileSetsWhatTheFlagsLeave(@TempDir Path tmp) throws IOException {
+    Path file = Files.writeString(tmp.resolve("layering.conf"), PRESET);
+    TrainConfig config = resolve("--preset", file.toString());
+    assertEquals("wrn-10-2", config.model());
+    assertEquals(testdata("fashion-mnist").toString(), config.data());
+    assertEquals("idx", config.dataFormat());
+    assertEquals("sgd", config.optimizer());
+    assertEquals(3, config.epochs());
+    assertEquals(0, config.steps());
+    assertEquals(32, config.batchSize());
+    assertEquals(11, config.seed());
+    assertEquals("step:1:0.5", config.schedule());
+    assertEquals(Map.of("lr", "0.05", "weightDecay", "1e-4", "momentum", "0.8"), config.hyperparameters());
+    assertEquals(file.toString(), config.preset());
+    assertEquals(50, config.logEvery(), "not in the preset: the built-in default");
+  }
+
+  @Test
+  void flagsOverrideThePreset(@TempDir Path tmp) throws IOException {
+    Path file = Files.writeString(tmp.resolve("layering.conf"), PRESET);
+    // another optimizer picks its own per-optimizer values; --steps replaces the preset's epochs
+    TrainConfig adam = resolve("--preset", file.toString(), "--optimizer", "adam", "--batch-size", "16", "--steps",
+        "7", "--seed", "2");
+    assertEquals("adam", adam.optimizer());
+    assertEquals(16, adam.batchSize());
+    assertEquals(7, adam.steps());
+    assertEquals(0, adam.epochs());
+    assertEquals(2, adam.seed());
+    assertEquals("constant", adam.schedule(), "schedule.sgd is not Adam's");
+    assertEquals(Map.of("lr", "0.002", "weightDecay", "1e-4"), adam.hyperparameters(),
+        "lr.adam; set.sgd.* does not apply");
+
+    // --lr, --set and --schedule beat lr.sgd, set.sgd.* and schedule.sgd
+    TrainConfig sgd = resolve("--preset", file.toString(), "--lr", "0.3", "--set", "momentum=0.5", "--schedule",
+        "cosine", "--epochs", "5", "--weight-decay", "0");
+    assertEquals(Map.of("lr", "0.3", "weightDecay", "0", "momentum", "0.5"), sgd.hyperparameters());
+    assertEquals("cosine", sgd.schedule());
+    assertEquals(5, sgd.epochs());
+    assertEquals("wrn-10-2", sgd.model(), "still from the preset");
+
+    // --model and --data beat the preset's
+    TrainConfig other = resolve("--preset", file.toString(), "--model", "lstm-tiny", "--data", "testdata/ptb");
+    assertEquals("lstm-tiny", other.model());
+    assertEquals("ptb", other.dataFormat());
+    assertEquals("0.25", other.hyperparameters().get("clipNorm"), "the language-model default joins the preset's");
+    assertEquals("0.05", other.hyperparameters().get("lr"));
+  }
+
+  @Test
+  void noOptionsRunTheMainPreset() throws IOException {
+    Map<String, String> main = new LinkedHashMap<>();
+    Path file = Home.root().orElseThrow().resolve("presets/main.conf");
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      String content = line.strip();
+      if (!content.isEmpty() && !content.startsWith("#")) {
+        int eq = content.indexOf('=');
+        main.put(content.substring(0, eq).strip(), content.substring(eq + 1).strip());
+      }
+    }
+    TrainConfig config = Settings.resolve(new TrainCommand.TrainOptions());
+    assertEquals("preset main", config.preset());
+    assertEquals(main.get("model"), config.model());
+    assertEquals(Settings.dataFolder(main.get("data")).toString(), config.data());
+    String optimizer = main.getOrDefault("optimizer", "kafisto");
+    assertEquals(optimizer, config.optimizer());
+    assertEquals(main.containsKey("steps") ? 0 : Integer.parseInt(main.getOrDefault("epochs", "10")),
+        config.epochs());
+    assertEquals(Long.parseLong(main.getOrDefault("steps", "0")), config.steps());
+    assertEquals(Integer.parseInt(main.getOrDefault("batch-size", "128")), config.batchSize());
+    assertEquals(main.getOrDefault("schedule." + optimizer, main.getOrDefault("schedule", "constant")),
+        config.schedule());
+    assertEquals(main.get("lr." + optimizer), config.hyperparameters().get("lr"));
+    assertEquals(main.getOrDefault("weight-decay." + optimizer, main.get("weight-decay")),
+        config.hyperparameters().get("weightDecay"));
+
+    // naming a model (or data) leaves the main preset out: built-in defaults
+    TrainConfig plain = resolve("--model", "wrn-10-2", "--data", "testdata/fashion-mnist");
+    assertEquals("", plain.preset());
+    assertEquals("kafisto", plain.optimizer());
+    assertEquals(10, plain.epochs());
+    assertEquals(128, plain.batchSize());
+    assertEquals("constant", plain.schedule());
+    assertEquals(Map.of(), plain.hyperparameters());
+    assertEquals(1, plain.seed());
+    assertEquals("kaiming-uniform", plain.init());
+  }
+
+  @Test
+  void familyDefaults() {
+    TrainConfig lm = resolve("--model", "lstm-tiny", "--data", "testdata/ptb");
+    assertEquals(20, lm.batchSize());
+    assertEquals(35, lm.bptt());
+    assertEquals(Map.of("clipNorm", "0.25"), lm.hyperparameters());
+    assertEquals("xavier-uniform", lm.init());
+    assertEquals(false, lm.augment(), "augmentation is for classifiers");
+    TrainConfig gan = resolve("--model", "dcgan", "--data", "testdata/fashion-mnist-cifar10");
+    assertEquals(64, gan.batchSize());
+    assertEquals(5, gan.nCritic());
+    assertEquals("xavier-normal", gan.init());
+  }
+}

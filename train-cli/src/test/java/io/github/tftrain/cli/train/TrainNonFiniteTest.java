@@ -1,0 +1,231 @@
+package io.github.tftrain.cli.train;
+
+import static io.github.tftrain.cli.train.TrainRuns.checkpointEntries;
+import static io.github.tftrain.cli.train.TrainRuns.metrics;
+import static io.github.tftrain.cli.train.TrainRuns.train;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.tftrain.cli.Tftrain;
+import io.github.tftrain.cli.models.NonFiniteStepException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import picocli.CommandLine;
+
+/**
+ * Non-finite losses. SGD with lr 1e30 takes its first step and then every loss is non-finite: with {@code --on-nan
+ * stop} the run exits 1 naming the step, with a checkpoint byte-identical to that of a run told to take exactly that
+ * one step; with {@code --on-nan skip} it gives up (exit 1) once an epoch's worth of batches in a row was skipped. A
+ * job that fails on two single batches shows what skip does when training can go on.
+ */
+class TrainNonFiniteTest {
+  @TempDir static Path shared;
+  /** The same run told to stop after its one good step: the last good state. */
+  private static Path oneStep;
+
+  private static String[] diverging(Path runDir, String steps) {
+    return new String[] {"--model", "wrn-10-2", "--data", "testdata/fashion-mnist", "--optimizer", "sgd", "--lr",
+        "1e30", "--batch-size", "100", "--log-every", "1", "--steps", steps, "--run-dir", runDir.toString()};
+  }
+
+  @BeforeAll
+  static void lastGoodState() {
+    oneStep = shared.resolve("one-step");
+    TrainRuns.Cli cli = train(diverging(oneStep, "1"));
+    assertEquals(0, cli.exitCode(), cli::toString);
+  }
+
+  @Test
+  void stopExitsOneNamingTheStepWithTheLastGoodStateCheckpointed(@TempDir Path tmp) throws Exception {
+    Path run = tmp.resolve("run");
+    TrainRuns.Cli cli = train(diverging(run, "5"));
+    assertEquals(1, cli.exitCode(), cli::toString);
+    String line = cli.out().lines().filter(l -> l.contains("not finite")).findFirst().orElse("");
+    assertTrue(line.startsWith("step 1 (epoch 1, batch 1): loss or gradient is not finite; stopped"), cli::toString);
+    assertTrue(line.contains("checkpoints/step-000000001"), line);
+    assertEquals("", cli.err());
+
+    assertEquals(List.of("step-000000001"), checkpointEntries(run));
+    assertEquals(1L, ((Number) state(run, 1).get("step")).longValue());
+    assertSameVariables(oneStep, run, 1);
+    TrainRuns.Metrics metrics = metrics(run);
+    assertEquals(List.of(1L), metrics.steps(), "the good step's row, nothing after it");
+    assertTrue(Double.isFinite(metrics.number(0, "loss")));
+    assertFalse(Files.exists(run.resolve("saved_model")), "a failed run exports nothing");
+  }
+
+  @Test
+  void skipGivesUpAfterAnEpochOfNonFiniteBatchesInARow(@TempDir Path tmp) throws Exception {
+    Path run = tmp.resolve("run");
+    String[] args = diverging(run, "5");
+    String[] withSkip = java.util.Arrays.copyOf(args, args.length + 2);
+    withSkip[args.length] = "--on-nan";
+    withSkip[args.length + 1] = "skip";
+    // in a child JVM, killed past the timeout: a skip loop that never ends must fail the test, not hang the build
+    Path log = tmp.resolve("child.log");
+    int code = TrainRuns.await(TrainRuns.startTrain(log, withSkip), Duration.ofMinutes(3), log);
+    String out = TrainRuns.read(log);
+    assertEquals(1, code, out);
+    long perEpoch = ((Number) TrainRuns.config(run).get("steps_per_epoch")).longValue();
+    assertEquals(20, perEpoch, "2,000 images / 100");
+    assertTrue(out.contains("step 1 (epoch 2, batch 0): " + perEpoch
+        + " batches in a row (an epoch's worth) had a non-finite loss or gradient; stopped"), out);
+
+    Map<String, Object> state = state(run, 1);
+    assertEquals(1L, ((Number) state.get("step")).longValue(), "no step after the first");
+    assertEquals(perEpoch, ((Number) state.get("skipped")).longValue());
+    assertEquals(1L, ((Number) state.get("epoch")).longValue(), "the data moved on past the skipped batches");
+    assertEquals(1L, ((Number) state.get("batch")).longValue());
+    assertEquals(List.of("step-000000001"), checkpointEntries(run));
+    assertSameVariables(oneStep, run, 1);
+    assertEquals(List.of(1L), metrics(run).steps());
+  }
+
+  @Test
+  void skipDropsTransientNonFiniteBatchesAndFinishes(@TempDir Path tmp) throws Exception {
+    TrainCommand command = new TrainCommand();
+    new CommandLine(command).parseArgs("--model", "wrn-10-2", "--data", "testdata/fashion-mnist", "--optimizer",
+        "adam", "--steps", "6", "--batch-size", "16", "--log-every", "2", "--on-nan", "skip");
+    TrainConfig config = Settings.resolve(command.options);
+    RunDirectory run = RunDirectory.create(tmp.resolve("run"));
+    StringWriter out = new StringWriter();
+    int code;
+    try (Job real = Jobs.create(config)) {
+      FailingJob job = new FailingJob(real, Set.of(1, 3));
+      run.writeConfig(Runs.configJson(config, job, List.of()));
+      try (Session session = new Session(job.graph());
+          Interrupts interrupts = Interrupts.install();
+          EventWriter events = EventWriter.open(run.events())) {
+        code = new Training(config, run, job, session, new Progress(new PrintWriter(out), false, false, 60),
+            interrupts, events).run(false);
+      }
+      assertEquals(6, job.taken, "six steps taken, the two failing batches not counted");
+      assertEquals(8, job.calls);
+    }
+    assertEquals(Tftrain.OK, code, out::toString);
+    assertTrue(out.toString().contains("2 batch(es) were skipped for a non-finite loss or gradient"), out::toString);
+    TrainRuns.Metrics metrics = metrics(run.root());
+    assertEquals(List.of(2L, 4L, 6L), metrics.steps());
+    for (int i = 0; i < 3; i++) {
+      assertTrue(Double.isFinite(metrics.number(i, "loss")) && metrics.number(i, "loss") > 0);
+    }
+    Map<String, Object> state = state(run.root(), 6);
+    assertEquals(2L, ((Number) state.get("skipped")).longValue());
+    assertEquals(6L, ((Number) state.get("step")).longValue());
+    assertTrue(Files.isRegularFile(run.savedModel().resolve("saved_model.pb")));
+  }
+
+  /** A job whose step fails, writing nothing, on the given calls (0-based), like a batch with a NaN pixel. */
+  private static final class FailingJob implements Job {
+    private final Job real;
+    private final Set<Integer> failing;
+    int calls;
+    int taken;
+
+    FailingJob(Job real, Set<Integer> failing) {
+      this.real = real;
+      this.failing = failing;
+    }
+
+    @Override
+    public double[] step(Session session, long step) {
+      if (failing.contains(calls++)) {
+        throw new NonFiniteStepException("step " + step + ": injected", null);
+      }
+      taken++;
+      return real.step(session, step);
+    }
+
+    @Override
+    public Graph graph() {
+      return real.graph();
+    }
+
+    @Override
+    public Map<String, Object> describeData() {
+      return real.describeData();
+    }
+
+    @Override
+    public List<Column> trainColumns() {
+      return real.trainColumns();
+    }
+
+    @Override
+    public List<String> evalColumns() {
+      return real.evalColumns();
+    }
+
+    @Override
+    public String bestMetric() {
+      return real.bestMetric();
+    }
+
+    @Override
+    public long stepsPerEpoch() {
+      return real.stepsPerEpoch();
+    }
+
+    @Override
+    public long itemsPerStep() {
+      return real.itemsPerStep();
+    }
+
+    @Override
+    public String throughputUnit() {
+      return real.throughputUnit();
+    }
+
+    @Override
+    public void seek(int epoch, long batch) {
+      real.seek(epoch, batch);
+    }
+
+    @Override
+    public double[] evaluate(Session session) {
+      return real.evaluate(session);
+    }
+
+    @Override
+    public void exportSavedModel(String checkpointPrefix, Path out) throws IOException {
+      real.exportSavedModel(checkpointPrefix, out);
+    }
+
+    @Override
+    public String describeEvaluation(double[] values) {
+      return real.describeEvaluation(values);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  private static Map<String, Object> state(Path run, long step) throws IOException {
+    return Json.parseObject(Files.readString(
+        run.resolve("checkpoints").resolve(TrainRuns.stepName(step)).resolve("state.json"), StandardCharsets.UTF_8));
+  }
+
+  /** The checkpoint's variable files are byte for byte those of the reference's checkpoint at the same step. */
+  private static void assertSameVariables(Path expected, Path actual, long step) throws IOException {
+    String name = TrainRuns.stepName(step);
+    for (String file : List.of("variables.index", "variables.data-00000-of-00001")) {
+      assertArrayEquals(Files.readAllBytes(expected.resolve("checkpoints").resolve(name).resolve(file)),
+          Files.readAllBytes(actual.resolve("checkpoints").resolve(name).resolve(file)), name + "/" + file);
+    }
+  }
+}
