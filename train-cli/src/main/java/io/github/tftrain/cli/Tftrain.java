@@ -54,6 +54,13 @@ public final class Tftrain implements Runnable {
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(Tftrain::handle);
+    // A bad flag is one line naming it, like every other bad input (picocli would print the whole usage).
+    cli.setParameterExceptionHandler((e, arguments) -> {
+      CommandLine failed = e.getCommandLine();
+      String name = failed == cli ? "tftrain" : "tftrain " + failed.getCommandName();
+      failed.getErr().println(name + ": " + e.getMessage() + " (see " + name + " --help)");
+      return BAD_INPUT;
+    });
     int code = cli.execute(args);
     out.flush();
     err.flush();

@@ -163,20 +163,21 @@ final class Training {
         } catch (NonFiniteStepException e) {
           String where = String.format(Locale.ROOT, "step %d (epoch %d, batch %d)", state.step, state.epoch + 1,
               state.batch);
-          if (config.onNan().equals("skip")) {
-            state.skipped++;
-            state.batch++;
-            LOG.warn("{}: loss or gradient not finite; batch skipped, nothing updated ({} skipped so far)", where,
-                state.skipped);
-            if (state.batch == perEpoch) {
-              state.epoch++;
-              state.batch = 0;
-              job.seek(state.epoch, 0);
-            }
-            // A skipped batch takes no step, so a model that stays non-finite would loop over the data forever.
-            if (++skippedInARow < perEpoch) {
-              continue;
-            }
+          if (!config.onNan().equals("skip")) {
+            Checkpoints.Saved saved = checkpoint(checkpoints, state);
+            progress.line(String.format(Locale.ROOT,
+                "%s: loss or gradient is not finite; stopped before updating anything. Checkpoint %s holds the last "
+                    + "good state (lower the learning rate, or pass --on-nan skip)",
+                where, run.root().relativize(saved.dir())));
+            return Tftrain.FAILED;
+          }
+          // A skipped batch still uses up its step (its data, dropout and noise keys), so the run keeps its
+          // length and epochs; only the update is missing.
+          state.skipped++;
+          LOG.warn("{}: loss or gradient not finite; batch skipped, nothing updated ({} skipped so far)", where,
+              state.skipped);
+          if (++skippedInARow >= perEpoch) {
+            // a model that stays non-finite would skip every remaining batch: give up instead
             Checkpoints.Saved saved = checkpoint(checkpoints, state);
             progress.line(String.format(Locale.ROOT,
                 "%s: %d batches in a row (an epoch's worth) had a non-finite loss or gradient; stopped. Checkpoint "
@@ -184,24 +185,21 @@ final class Training {
                 where, skippedInARow, run.root().relativize(saved.dir())));
             return Tftrain.FAILED;
           }
-          Checkpoints.Saved saved = checkpoint(checkpoints, state);
-          progress.line(String.format(Locale.ROOT,
-              "%s: loss or gradient is not finite; stopped before updating anything. Checkpoint %s holds the last "
-                  + "good state (lower the learning rate, or pass --on-nan skip)",
-              where, run.root().relativize(saved.dir())));
-          return Tftrain.FAILED;
+          values = null;
         }
-        skippedInARow = 0;
         double seconds = (System.nanoTime() - t0) / 1e9;
         windowSeconds += seconds;
         epochSeconds += seconds;
         epochSteps++;
         recentSecondsPerStep =
             Double.isNaN(recentSecondsPerStep) ? seconds : 0.9 * recentSecondsPerStep + 0.1 * seconds;
-        for (int i = 0; i < columns.size(); i++) {
-          state.window[i] = columns.get(i).averaged() ? state.window[i] + values[i] : values[i];
+        if (values != null) {
+          skippedInARow = 0;
+          for (int i = 0; i < columns.size(); i++) {
+            state.window[i] = columns.get(i).averaged() ? state.window[i] + values[i] : values[i];
+          }
+          state.windowSteps++;
         }
-        state.windowSteps++;
         state.step++;
         state.batch++;
         boolean epochEnd = state.batch == perEpoch || state.step == total;
@@ -272,7 +270,8 @@ final class Training {
       double[] eval) throws IOException {
     double[] values = new double[columns.size()];
     for (int i = 0; i < values.length; i++) {
-      values[i] = columns.get(i).averaged() ? state.window[i] / Math.max(1, state.windowSteps) : state.window[i];
+      values[i] = state.windowSteps == 0 ? Double.NaN // every step of the window was skipped
+          : columns.get(i).averaged() ? state.window[i] / state.windowSteps : state.window[i];
     }
     double throughput = job.itemsPerStep() * (double) state.windowSteps / Math.max(windowSeconds, 1e-9);
     int epoch = state.epoch + 1;

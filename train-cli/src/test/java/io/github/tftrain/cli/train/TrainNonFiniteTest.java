@@ -62,7 +62,7 @@ class TrainNonFiniteTest {
 
     assertEquals(List.of("step-000000001"), checkpointEntries(run));
     assertEquals(1L, ((Number) state(run, 1).get("step")).longValue());
-    assertSameVariables(oneStep, run, 1);
+    assertSameVariables(oneStep, 1, run, 1);
     TrainRuns.Metrics metrics = metrics(run);
     assertEquals(List.of(1L), metrics.steps(), "the good step's row, nothing after it");
     assertTrue(Double.isFinite(metrics.number(0, "loss")));
@@ -72,7 +72,7 @@ class TrainNonFiniteTest {
   @Test
   void skipGivesUpAfterAnEpochOfNonFiniteBatchesInARow(@TempDir Path tmp) throws Exception {
     Path run = tmp.resolve("run");
-    String[] args = diverging(run, "5");
+    String[] args = diverging(run, "30");
     String[] withSkip = java.util.Arrays.copyOf(args, args.length + 2);
     withSkip[args.length] = "--on-nan";
     withSkip[args.length + 1] = "skip";
@@ -83,17 +83,25 @@ class TrainNonFiniteTest {
     assertEquals(1, code, out);
     long perEpoch = ((Number) TrainRuns.config(run).get("steps_per_epoch")).longValue();
     assertEquals(20, perEpoch, "2,000 images / 100");
-    assertTrue(out.contains("step 1 (epoch 2, batch 0): " + perEpoch
+    // step 0 is good; steps 1-19 are skipped (each uses up its step), epoch 1 ends at step 20 with its evaluation
+    // and checkpoint; the skip at step 20 is the 20th in a row: stop.
+    assertTrue(out.contains("step 20 (epoch 2, batch 0): " + perEpoch
         + " batches in a row (an epoch's worth) had a non-finite loss or gradient; stopped"), out);
 
-    Map<String, Object> state = state(run, 1);
-    assertEquals(1L, ((Number) state.get("step")).longValue(), "no step after the first");
+    Map<String, Object> state = state(run, 20);
+    assertEquals(20L, ((Number) state.get("step")).longValue());
     assertEquals(perEpoch, ((Number) state.get("skipped")).longValue());
     assertEquals(1L, ((Number) state.get("epoch")).longValue(), "the data moved on past the skipped batches");
-    assertEquals(1L, ((Number) state.get("batch")).longValue());
-    assertEquals(List.of("step-000000001"), checkpointEntries(run));
-    assertSameVariables(oneStep, run, 1);
-    assertEquals(List.of(1L), metrics(run).steps());
+    assertEquals(0L, ((Number) state.get("batch")).longValue());
+    assertEquals(List.of("step-000000020"),
+        checkpointEntries(run).stream().filter(n -> n.startsWith("step-")).toList());
+    assertSameVariables(oneStep, 1, run, 20);
+    TrainRuns.Metrics metrics = metrics(run);
+    assertEquals(java.util.stream.LongStream.rangeClosed(1, 20).boxed().toList(), metrics.steps());
+    assertTrue(Double.isFinite(metrics.number(0, "loss")), "the good step's loss");
+    for (int row = 1; row < 20; row++) {
+      assertTrue(Double.isNaN(metrics.number(row, "loss")), "a window of skipped steps has no loss: row " + row);
+    }
   }
 
   @Test
@@ -114,8 +122,8 @@ class TrainNonFiniteTest {
         code = new Training(config, run, job, session, new Progress(new PrintWriter(out), false, false, 60),
             interrupts, events).run(false);
       }
-      assertEquals(6, job.taken, "six steps taken, the two failing batches not counted");
-      assertEquals(8, job.calls);
+      assertEquals(4, job.taken, "six steps, two of them skipped");
+      assertEquals(6, job.calls);
     }
     assertEquals(Tftrain.OK, code, out::toString);
     assertTrue(out.toString().contains("2 batch(es) were skipped for a non-finite loss or gradient"), out::toString);
@@ -220,12 +228,15 @@ class TrainNonFiniteTest {
         run.resolve("checkpoints").resolve(TrainRuns.stepName(step)).resolve("state.json"), StandardCharsets.UTF_8));
   }
 
-  /** The checkpoint's variable files are byte for byte those of the reference's checkpoint at the same step. */
-  private static void assertSameVariables(Path expected, Path actual, long step) throws IOException {
-    String name = TrainRuns.stepName(step);
+  /** The checkpoint's variable files are byte for byte those of the reference's checkpoint. */
+  private static void assertSameVariables(Path expected, long expectedStep, Path actual, long actualStep)
+      throws IOException {
+    String name = TrainRuns.stepName(expectedStep);
+    String actualName = TrainRuns.stepName(actualStep);
     for (String file : List.of("variables.index", "variables.data-00000-of-00001")) {
       assertArrayEquals(Files.readAllBytes(expected.resolve("checkpoints").resolve(name).resolve(file)),
-          Files.readAllBytes(actual.resolve("checkpoints").resolve(name).resolve(file)), name + "/" + file);
+          Files.readAllBytes(actual.resolve("checkpoints").resolve(actualName).resolve(file)),
+          actualName + "/" + file);
     }
   }
 }
