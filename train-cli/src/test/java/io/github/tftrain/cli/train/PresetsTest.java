@@ -54,7 +54,7 @@ class PresetsTest {
   /** The papers' settings, one entry per shipped preset. */
   private static Map<String, Expect> expected() {
     Map<String, Expect> e = new LinkedHashMap<>();
-    e.put("main", new Expect("wrn-16-2", null, 4, 64, Map.of(
+    e.put("main", new Expect("wrn-16-2", null, 8, 64, Map.of(
         "kafisto", new Opt(1.0, "cosine", 5e-4, 0, Map.of()),
         "sgd", new Opt(0.1, "cosine", 5e-4, 0, Map.of()),
         "adam", new Opt(3e-4, "cosine", 5e-4, 0, Map.of()))));

@@ -100,7 +100,7 @@ class TrainNonFiniteTest {
     assertEquals(java.util.stream.LongStream.rangeClosed(1, 20).boxed().toList(), metrics.steps());
     assertTrue(Double.isFinite(metrics.number(0, "loss")), "the good step's loss");
     for (int row = 1; row < 20; row++) {
-      assertTrue(Double.isNaN(metrics.number(row, "loss")), "a window of skipped steps has no loss: row " + row);
+      assertEquals("", metrics.cell(row, "loss"), "a window of skipped steps has no loss: row " + row);
     }
   }
 
