@@ -90,6 +90,6 @@ class BenchCommandTest {
     assertTrue(small.err().contains("--params values must be >= --variables (10), got 5"), small.err());
     CliRun missing = CliRun.of("bench");
     assertEquals(2, missing.exitCode());
-    assertTrue(missing.err().contains("missing benchmark: optimizers or models"), missing.err());
+    assertTrue(missing.err().contains("missing benchmark: optimizers, models or trainer"), missing.err());
   }
 }

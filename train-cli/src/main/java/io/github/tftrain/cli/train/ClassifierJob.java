@@ -212,6 +212,21 @@ final class ClassifierJob implements Job {
     return d;
   }
 
+  /** The task the steps run (for {@link TrainerSteps}). */
+  ImageClassifierTask task() {
+    return task;
+  }
+
+  /** The training batches (for {@link TrainerSteps}: pipeline timings, a fixed batch). */
+  ImageBatches batches() {
+    return batches;
+  }
+
+  /** The run's optimizer with its schedule (for {@link TrainerSteps}). */
+  RunOptimizer optimizer() {
+    return optimizer;
+  }
+
   /** The normalisation the model was trained with (the SavedModel takes normalised images). */
   ChannelStats stats() {
     return stats;

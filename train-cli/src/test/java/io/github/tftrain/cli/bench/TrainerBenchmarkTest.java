@@ -1,0 +1,37 @@
+package io.github.tftrain.cli.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.tftrain.cli.Tftrain;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** {@code bench trainer} rejects bad arguments before building or timing anything (its timings are never tested). */
+class TrainerBenchmarkTest {
+
+  @Test
+  void rejectsAnUnknownOptimizerWithExitCode2() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Tftrain.execute(new PrintWriter(out), new PrintWriter(err), "bench", "trainer", "--optimizers",
+        "kafisto,lamb");
+    assertEquals(Tftrain.BAD_INPUT, code, err.toString());
+    assertTrue(err.toString().contains("unknown optimizer 'lamb' for the benchmark; valid: kafisto, apollo, sgd, adam, "
+        + "adamw"), err.toString());
+    assertEquals("", out.toString(), "nothing is timed");
+  }
+
+  @Test
+  void rejectsASettingNoSelectedOptimizerHas() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Tftrain.execute(new PrintWriter(out), new PrintWriter(err), "bench", "trainer", "--optimizers",
+        "sgd,adam", "--set", "kernel=graph");
+    assertEquals(Tftrain.BAD_INPUT, code, err.toString());
+    assertTrue(err.toString().contains("--set kernel: none of the selected optimizers has this hyperparameter"),
+        err.toString());
+    assertEquals("", out.toString(), "nothing is timed");
+  }
+}
