@@ -195,7 +195,7 @@ final class ClassifierJob implements Job {
             Exports.signature("train",
                 Map.of("images", exported.images(), "labels", exported.labels(),
                     "training", exported.network().training(), "step", exported.network().step()),
-                Map.of("loss", Exports.after(tf, exported.trainTargets(), exported.meanLoss()))));
+                Map.of("loss", Exports.after(tf, "train_loss", exported.trainTargets(), exported.meanLoss()))));
       }
     }
   }
@@ -207,8 +207,14 @@ final class ClassifierJob implements Job {
     d.put("test_images", test.count());
     d.put("shape", List.of(train.height(), train.width(), train.channels()));
     d.put("classes", train.classes());
-    d.put("normalization_mean", List.of(stats.mean(0), stats.mean(1 % stats.channels()), stats.mean(2 % stats.channels())).subList(0, stats.channels()));
-    d.put("normalization_std", List.of(stats.std(0), stats.std(1 % stats.channels()), stats.std(2 % stats.channels())).subList(0, stats.channels()));
+    List<Double> mean = new ArrayList<>();
+    List<Double> std = new ArrayList<>();
+    for (int c = 0; c < stats.channels(); c++) {
+      mean.add(stats.mean(c));
+      std.add(stats.std(c));
+    }
+    d.put("normalization_mean", mean);
+    d.put("normalization_std", std);
     return d;
   }
 

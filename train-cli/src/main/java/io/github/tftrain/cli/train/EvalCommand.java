@@ -2,6 +2,8 @@ package io.github.tftrain.cli.train;
 
 import io.github.tftrain.cli.AtomicFiles;
 import io.github.tftrain.cli.eval.FrechetDistance;
+import io.github.tftrain.data.ChannelStats;
+import io.github.tftrain.data.ImageBatches;
 import io.github.tftrain.data.ImageDataset;
 import io.github.tftrain.data.ImageFolder;
 import java.io.PrintWriter;
@@ -107,22 +109,17 @@ public final class EvalCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The first n images as NHWC floats in [-1, 1] (pixel / 127.5 - 1), as the GAN was trained on. */
+  /**
+   * The first n images as NHWC floats in [-1, 1], scaled by the batch pipeline exactly as the GAN's training images
+   * were ({@link ChannelStats#minusOneToOne}).
+   */
   static float[] minusOneToOne(ImageDataset data, int n) {
     if (data.height() != 32 || data.width() != 32 || data.channels() != 3) {
       throw new IllegalArgumentException(data.source() + ": the Frechet distance compares 32x32 RGB images");
     }
-    float[] out = new float[n * 32 * 32 * 3];
-    int i = 0;
-    for (int image = 0; image < n; image++) {
-      for (int r = 0; r < 32; r++) {
-        for (int c = 0; c < 32; c++) {
-          for (int k = 0; k < 3; k++) {
-            out[i++] = data.pixel(image, r, c, k) / 127.5f - 1f;
-          }
-        }
-      }
+    ImageBatches first = ImageBatches.of(data).batchSize(n).stats(ChannelStats.minusOneToOne(3)).build();
+    try (ImageBatches.Epoch epoch = first.epoch(0)) {
+      return epoch.next().images();
     }
-    return out;
   }
 }

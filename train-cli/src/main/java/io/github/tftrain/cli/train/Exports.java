@@ -42,8 +42,8 @@ final class Exports {
   }
 
   /** {@code value}, read after {@code targets} ran: the output of a signature that must run the update. */
-  static <T extends TType> Operand<T> after(Ops tf, List<Op> targets, Operand<T> value) {
-    return tf.withControlDependencies(targets).withName("train_loss").identity(value);
+  static <T extends TType> Operand<T> after(Ops tf, String name, List<Op> targets, Operand<T> value) {
+    return tf.withControlDependencies(targets).withName(name).identity(value);
   }
 
   /** Writes the session's graph and variables to {@code out} (which must not exist yet). */

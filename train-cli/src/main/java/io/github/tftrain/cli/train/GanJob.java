@@ -201,13 +201,13 @@ final class GanJob implements Job {
             Exports.signature("train_critic",
                 Map.of("real", exported.real(), "training", exported.generator().training(),
                     "step", exported.generator().step()),
-                Map.of("loss", Exports.after(tf, List.of(exported.criticOptimizer().trainOp()),
+                Map.of("loss", Exports.after(tf, "critic_train_loss", List.of(exported.criticOptimizer().trainOp()),
                     tf.math.mean(exported.losses().critic(), tf.constant(0))))),
             Exports.signature("train",
                 Map.of("training", exported.generator().training(), "step", exported.generator().step()),
-                Map.of("loss", tf.withControlDependencies(List.of(exported.generatorOptimizer().trainOp()))
-                    .withName("generator_train_loss")
-                    .identity(tf.math.mean(exported.losses().generator(), tf.constant(0))))));
+                Map.of("loss", Exports.after(tf, "generator_train_loss",
+                    List.of(exported.generatorOptimizer().trainOp()),
+                    tf.math.mean(exported.losses().generator(), tf.constant(0))))));
       }
     }
   }

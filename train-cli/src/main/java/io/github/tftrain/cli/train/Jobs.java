@@ -5,7 +5,9 @@ import io.github.tftrain.data.ImageDataset;
 import io.github.tftrain.data.ImageFolder;
 import io.github.tftrain.data.TextCorpus;
 import java.io.IOException;
+import io.github.tftrain.cli.models.SessionConfigs;
 import java.nio.file.Path;
+import org.tensorflow.Session;
 
 /** Makes the job of a model family from a run's settings, reading its data. */
 final class Jobs {
@@ -28,6 +30,16 @@ final class Jobs {
     }
     ImageDataset test = ImageFolder.read(data, "test");
     return new ClassifierJob(config, (ModelSpec.ImageClassifier) spec, train, test);
+  }
+
+  /**
+   * A session on the job's graph configured as every tftrain command configures it: the thread count (0: one per
+   * core), the precision, and Grappler's remapper off for the WGAN-GP graph (see {@link SessionConfigs#of}).
+   */
+  static Session openSession(TrainConfig config, Job job, int threads) {
+    boolean gan = ModelSpec.parse(config.model()) instanceof ModelSpec.Gan;
+    return new Session(job.graph(),
+        SessionConfigs.of(threads, !gan, SessionConfigs.Precision.parse(config.precision())));
   }
 
   /** Steps (optimizer updates) in the whole run. */

@@ -217,7 +217,7 @@ final class LanguageModelJob implements Job {
         session.restore(checkpointPrefix);
         Exports.write(session, out, Exports.signature("serving_default", inputs, outputs),
             Exports.signature("train", trainInputs,
-                Map.of("loss", Exports.after(tf, targets, exported.meanLoss()))));
+                Map.of("loss", Exports.after(tf, "train_loss", targets, exported.meanLoss()))));
       }
     }
   }

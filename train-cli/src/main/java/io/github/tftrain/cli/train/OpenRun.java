@@ -1,7 +1,6 @@
 package io.github.tftrain.cli.train;
 
 import io.github.tftrain.cli.models.ModelSpec;
-import io.github.tftrain.cli.models.SessionConfigs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,16 +38,14 @@ final class OpenRun implements AutoCloseable {
       ModelSpec spec = ModelSpec.parse(config.model());
       Path folder = Settings.dataFolder(data);
       String format = Settings.detectFormat(spec, folder);
-      config = withData(config, folder.toString(), format);
+      config = config.withData(folder.toString(), format);
     }
     Checkpoints checkpoints = new Checkpoints(run.checkpoints(), Math.max(1, config.keepCheckpoints()));
     Checkpoints.Saved saved = choose(checkpoints, which, runDir);
     Job job = Jobs.create(config);
     Session session = null;
     try {
-      boolean gan = ModelSpec.parse(config.model()) instanceof ModelSpec.Gan;
-      session = new Session(job.graph(),
-          SessionConfigs.of(threads, !gan, SessionConfigs.Precision.parse(config.precision())));
+      session = Jobs.openSession(config, job, threads);
       session.restore(saved.prefix());
       return new OpenRun(run, config, job, session, saved);
     } catch (RuntimeException e) {
@@ -81,13 +78,6 @@ final class OpenRun implements AutoCloseable {
     return all.stream().filter(s -> s.step() == step).findFirst().orElseThrow(() -> new IllegalArgumentException(
         runDir + ": no checkpoint of step " + step + "; kept: "
             + all.stream().map(s -> Long.toString(s.step())).toList()));
-  }
-
-  static TrainConfig withData(TrainConfig c, String data, String format) {
-    return new TrainConfig(c.model(), data, format, c.optimizer(), c.hyperparameters(), c.epochs(), c.steps(),
-        c.batchSize(), c.schedule(), c.seed(), c.init(), c.augment(), c.dropout(), c.nCritic(), c.lambda(), c.bptt(),
-        c.evalEvery(), c.logEvery(), c.checkpointEvery(), c.keepCheckpoints(), c.onNan(), c.precision(), c.xla(),
-        c.preset());
   }
 
   @Override

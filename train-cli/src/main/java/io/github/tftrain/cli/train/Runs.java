@@ -1,7 +1,5 @@
 package io.github.tftrain.cli.train;
 
-import io.github.tftrain.cli.models.ModelSpec;
-import io.github.tftrain.cli.models.SessionConfigs;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -51,7 +49,6 @@ final class Runs {
   }
 
   private int train(TrainConfig config, RunDirectory run, Job job, boolean resume) throws IOException {
-    boolean gan = ModelSpec.parse(config.model()) instanceof ModelSpec.Gan;
     Progress progress = new Progress(out, System.console() != null, quiet, 10);
     if (!resume) {
       progress.line(String.format(java.util.Locale.ROOT, "training %s on %s (%s) with %s: %s; run directory %s",
@@ -59,9 +56,7 @@ final class Runs {
           config.steps() > 0 ? config.steps() + " steps" : config.epochs() + " epochs of " + job.stepsPerEpoch()
               + " steps", run.root()));
     }
-    try (Session session =
-            new Session(job.graph(),
-                SessionConfigs.of(threads, !gan, SessionConfigs.Precision.parse(config.precision())));
+    try (Session session = Jobs.openSession(config, job, threads);
         EventWriter events = EventWriter.open(run.events());
         Interrupts interrupts = Interrupts.install()) {
       return new Training(config, run, job, session, progress, interrupts, events).run(resume);

@@ -63,6 +63,13 @@ public record TrainConfig(
     hyperparameters = Map.copyOf(new LinkedHashMap<>(hyperparameters));
   }
 
+  /** The same settings on another dataset folder of the given format (tftrain eval --data). */
+  public TrainConfig withData(String otherData, String otherFormat) {
+    return new TrainConfig(model, otherData, otherFormat, optimizer, hyperparameters, epochs, steps, batchSize,
+        schedule, seed, init, augment, dropout, nCritic, lambda, bptt, evalEvery, logEvery, checkpointEvery,
+        keepCheckpoints, onNan, precision, xla, preset);
+  }
+
   /** The settings as an ordered map (config.json's "train" object). */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();

@@ -2,7 +2,6 @@ package io.github.tftrain.cli.train;
 
 import io.github.tftrain.cli.models.ImageClassifierTask;
 import io.github.tftrain.cli.models.OptimizerFactory;
-import io.github.tftrain.cli.models.SessionConfigs;
 import io.github.tftrain.data.ImageBatches;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -99,8 +98,7 @@ public final class TrainerSteps implements AutoCloseable {
 
   /** A session on the graph configured as the trainer configures it (thread count; 0 = one per core). */
   public Session openSession(int threads) {
-    return new Session(
-        job.graph(), SessionConfigs.of(threads, true, SessionConfigs.Precision.parse(config.precision())));
+    return Jobs.openSession(config, job, threads);
   }
 
   /** Initialises the variables and positions the data at the first batch, as a fresh run does. */

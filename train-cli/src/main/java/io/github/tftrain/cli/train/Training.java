@@ -213,7 +213,6 @@ final class Training {
         if (epochEnd) {
           boolean evaluate = (state.epoch + 1) % config.evalEvery() == 0 || state.step == total;
           double[] eval = evaluate ? job.evaluate(session) : null;
-          double throughput = job.itemsPerStep() * (double) state.windowSteps / Math.max(windowSeconds, 1e-9);
           double epochThroughput = job.itemsPerStep() * (double) epochSteps / Math.max(epochSeconds, 1e-9);
           double trainLoss = runningLoss(state, columns);
           writeRow(metrics, state, columns, windowSeconds, eval);
@@ -243,7 +242,7 @@ final class Training {
             checkpoints.markBest(state.step, job.bestMetric(), state.bestValue);
           }
           Plots.curves(run.metrics(), run.plots());
-          LOG.debug("checkpoint {} written; {} per step", saved.dir(), throughput);
+          LOG.debug("checkpoint {} written", saved.dir());
           if (state.step < total) {
             job.seek(state.epoch, 0);
           }
