@@ -1,9 +1,6 @@
 package io.github.tftrain.optimizers;
 
-import io.github.tftrain.optimizers.schedule.Schedule;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -16,195 +13,176 @@ import org.tensorflow.types.family.TType;
  * as {@link AdamW}, with decoupled weight decay ({@code torch.optim.AdamW}):
  *
  * <pre>
- * (Adam)  g = g + wd x                 (AdamW)  x = x - lr wd x
+ * (Adam)  g = g + wd x                 (AdamW)  x = x - lr wd x           (the base's weight decay)
  * t = t + 1
  * m = β1 m + (1 - β1) g;   v = β2 v + (1 - β2) g²
+ * amsgrad: v̂max = max(v̂max, v), used for v below
  * x = x - lr (m / (1 - β1^t)) / (sqrt(v / (1 - β2^t)) + eps)
  * </pre>
  *
- * <p>It runs on TF's fused {@code ApplyAdam} kernel, which computes
+ * <p>Without amsgrad it runs on TF's fused {@code ApplyAdam} kernel, which computes
  * {@code x -= lr sqrt(1 - β2^t) / (1 - β1^t) m / (sqrt(v) + ε')}; passing {@code ε' = eps sqrt(1 - β2^t)} makes
  * that the torch update exactly. The bias-correction powers are computed from the global step inside the step, so
  * there is no separate power state to race with the update (the framework's {@code Adam.finish()} updates its
- * beta-power variables without a dependency on {@code ApplyAdam}).
+ * beta-power variables without a dependency on {@code ApplyAdam}). With amsgrad (no fused kernel) the update is
+ * built from graph ops as torch writes it: {@code x -= (lr / bc1) m / (sqrt(v̂max) / sqrt(bc2) + eps)}.
  *
- * <p>Defaults: lr 1e-3, β1 0.9, β2 0.999, eps 1e-8, weight decay 0 (AdamW: 0.01).
+ * <p>Defaults: lr 1e-3, β1 0.9, β2 0.999, eps 1e-8, weight decay 0 (AdamW: 0.01), amsgrad false.
  */
 public class Adam extends LossAwareOptimizer {
-  private final Config config;
-  private final boolean decoupled;
-  private final Map<String, Moments> moments = new LinkedHashMap<>();
+  /** β1: decay of the first moment. */
+  public static final Hyperparameter<Double> BETA1 =
+      Hyperparameter.real("beta1", 0.9, Range.unitInterval(), "decay of the first moment");
+  /** β2: decay of the second moment. */
+  public static final Hyperparameter<Double> BETA2 =
+      Hyperparameter.real("beta2", 0.999, Range.unitInterval(), "decay of the second moment");
+  /** eps: added to the denominator. */
+  public static final Hyperparameter<Double> EPS =
+      Hyperparameter.real("eps", 1e-8, Range.atLeast(0), "added to the denominator");
+  /** AMSGrad: the running maximum of the second moment. */
+  public static final Hyperparameter<Boolean> AMSGRAD =
+      Hyperparameter.flag("amsgrad", false, "AMSGrad (Reddi et al. 2018): use the running max of v");
 
-  /** The two moment slots of one variable. */
-  private record Moments(Variable<? extends TType> first, Variable<? extends TType> second) {}
+  /** The declaration: Adam, L2 weight decay 0. */
+  public static final OptimizerSpec SPEC = spec("adam", WeightDecayMode.L2, 0.0, Adam::new);
+
+  static OptimizerSpec spec(String name, WeightDecayMode mode, double weightDecay, OptimizerSpec.Factory factory) {
+    return OptimizerSpec.builder(name)
+        .summary(
+            mode == WeightDecayMode.L2
+                ? "Adam, torch.optim.Adam semantics (L2 weight decay)"
+                : "Adam with decoupled weight decay, torch.optim.AdamW semantics")
+        .source(
+            mode == WeightDecayMode.L2
+                ? "Kingma & Ba, Adam, ICLR 2015; torch.optim.Adam 1.13"
+                : "Loshchilov & Hutter, Decoupled Weight Decay Regularization, ICLR 2019; torch.optim.AdamW 1.13")
+        .learningRate(1e-3)
+        .weightDecay(mode, weightDecay)
+        .hyperparameters(BETA1, BETA2, EPS, AMSGRAD)
+        .factory(factory)
+        .build();
+  }
+
+  private final double beta1;
+  private final double beta2;
+  private final double eps;
+  private final boolean amsgrad;
 
   /** Adam with the default configuration. */
   public Adam(Graph graph) {
-    this(graph, builder().validate(), false);
+    this(graph, builder().validate());
   }
 
-  Adam(Graph graph, Config config, boolean decoupled) {
-    super(graph, config.name, config.lr, config.clipNorm, config.checkFinite);
-    this.config = config;
-    this.decoupled = decoupled;
+  Adam(Graph graph, OptimizerConfig config) {
+    super(graph, config);
+    this.beta1 = config.get(BETA1);
+    this.beta2 = config.get(BETA2);
+    this.eps = config.get(EPS);
+    this.amsgrad = config.get(AMSGRAD);
   }
 
   /** A builder with the documented defaults. */
   public static Builder builder() {
-    return new Builder("adam", 0.0);
-  }
-
-  /** The configuration this optimizer was built with. */
-  public Config config() {
-    return config;
+    return new Builder(SPEC);
   }
 
   @Override
   protected void build(List<Layer<?>> layers) {
     for (Layer<?> layer : layers) {
-      moments.put(layer.name(), new Moments(createZeroSlot(layer, "m"), createZeroSlot(layer, "v")));
+      createZeroSlot(layer, "m");
+      createZeroSlot(layer, "v");
+      if (amsgrad) {
+        createZeroSlot(layer, "v_max");
+      }
     }
   }
 
   @Override
   protected void update(UpdateStep step) {
     Ops tf = step.tf();
-    Operand<TFloat64> t = tf.math.add(step.stepAsDouble(), tf.constant(1.0));
-    Operand<TFloat64> beta1Power = tf.math.pow(tf.constant(config.beta1), t);
-    Operand<TFloat64> beta2Power = tf.math.pow(tf.constant(config.beta2), t);
-    // ε' = eps sqrt(1 - β2^t) turns ApplyAdam's ε placement into torch's.
-    Operand<TFloat64> epsilon =
-        tf.math.mul(tf.constant(config.eps), tf.math.sqrt(tf.math.sub(tf.constant(1.0), beta2Power)));
+    Operand<TFloat64> t = step.count();
+    Operand<TFloat64> beta1Power = tf.math.pow(tf.constant(beta1), t);
+    Operand<TFloat64> beta2Power = tf.math.pow(tf.constant(beta2), t);
     for (Layer<?> layer : step.layers()) {
-      updateLayer(step, layer, beta1Power, beta2Power, epsilon);
+      if (amsgrad) {
+        amsgradLayer(step, layer, beta1Power, beta2Power);
+      } else {
+        fusedLayer(step, layer, beta1Power, beta2Power);
+      }
     }
   }
 
-  private <T extends TType> void updateLayer(
-      UpdateStep step,
-      Layer<T> layer,
-      Operand<TFloat64> beta1Power,
-      Operand<TFloat64> beta2Power,
-      Operand<TFloat64> epsilon) {
+  private <T extends TType> void fusedLayer(
+      UpdateStep step, Layer<T> layer, Operand<TFloat64> beta1Power, Operand<TFloat64> beta2Power) {
     Ops tf = step.tf();
     Class<T> type = layer.type();
+    // ε' = eps sqrt(1 - β2^t) turns ApplyAdam's ε placement into torch's.
+    Operand<TFloat64> epsilon =
+        tf.math.mul(tf.constant(eps), tf.math.sqrt(tf.math.sub(tf.constant(1.0), beta2Power)));
     Operand<T> lr = step.cast(step.learningRate(), type);
     Operand<T> b1p = step.cast(beta1Power, type);
     Operand<T> b2p = step.cast(beta2Power, type);
-    Operand<T> b1 = step.cast(tf.constant(config.beta1), type);
-    Operand<T> b2 = step.cast(tf.constant(config.beta2), type);
-    Operand<T> eps = step.cast(epsilon, type);
-    for (Operand<T> input : List.of(lr, b1p, b2p, eps)) {
-      step.dependOn(input);
-    }
+    Operand<T> b1 = step.scalar(beta1, type);
+    Operand<T> b2 = step.scalar(beta2, type);
+    Operand<T> e = step.cast(epsilon, type);
+    Variable<T> m = slot(layer, "m");
+    Variable<T> v = slot(layer, "v");
     Operand<T> g = layer.gradient();
-    boolean decay = config.weightDecay != 0;
-    Operand<T> decayRate = null;
-    if (decay && !decoupled) {
-      g = Tensors.add(tf, g, Tensors.mul(tf, step.cast(tf.constant(config.weightDecay), type), layer.value()));
-      step.dependOn(g);
-    } else if (decay) {
-      decayRate = Tensors.mul(tf, lr, step.cast(tf.constant(config.weightDecay), type));
-      step.dependOn(decayRate);
-    }
-    @SuppressWarnings("unchecked")
-    Variable<T> m = (Variable<T>) moments.get(layer.name()).first();
-    @SuppressWarnings("unchecked")
-    Variable<T> v = (Variable<T>) moments.get(layer.name()).second();
-    Operand<T> gradient = g;
-    Operand<T> rate = decayRate;
-    step.inPlace(
-        after -> {
-          Ops adam = after;
-          if (rate != null) {
-            // AdamW: x -= lr wd x, in place and before the Adam step. The delta input is a read of the variable
-            // itself; the kernel reads each element before it writes it.
-            adam =
-                after.withControlDependencies(
-                    List.of(after.train.applyGradientDescent(layer.variable(), rate, after.identity(layer.variable()))));
-          }
-          return adam.train.applyAdam(layer.variable(), m, v, b1p, b2p, lr, b1, b2, eps, gradient);
-        });
+    step.inPlaceAfterDecay(
+        layer, after -> after.train.applyAdam(layer.variable(), m, v, b1p, b2p, lr, b1, b2, e, g));
   }
 
-  /** The validated, immutable hyperparameters. */
-  public static final class Config {
-    public final Schedule lr;
-    public final double beta1;
-    public final double beta2;
-    public final double eps;
-    public final double weightDecay;
-    public final double clipNorm;
-    /** Whether a step with a non-finite loss or gradient fails before writing anything. */
-    public final boolean checkFinite;
-    public final String name;
-
-    private Config(Builder b) {
-      String opt = b.optimizerName();
-      this.lr = b.learningRateSchedule();
-      this.clipNorm = b.clipNormValue();
-      this.checkFinite = b.checkFiniteValue();
-      this.name = b.nameValue();
-      this.beta1 = Hyperparameters.unitInterval(opt, "beta1", b.beta1);
-      this.beta2 = Hyperparameters.unitInterval(opt, "beta2", b.beta2);
-      this.eps = Hyperparameters.nonNegative(opt, "eps", b.eps);
-      this.weightDecay = Hyperparameters.nonNegative(opt, "weightDecay", b.weightDecay);
-    }
-
-    @Override
-    public String toString() {
-      return name + "(lr=" + lr + ", beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + eps + ", weightDecay="
-          + weightDecay + ", clipNorm=" + clipNorm + ")";
-    }
+  private <T extends TType> void amsgradLayer(
+      UpdateStep step, Layer<T> layer, Operand<TFloat64> beta1Power, Operand<TFloat64> beta2Power) {
+    Ops tf = step.tf();
+    Class<T> type = layer.type();
+    Operand<T> g = layer.gradient();
+    Variable<T> mSlot = slot(layer, "m");
+    Variable<T> vSlot = slot(layer, "v");
+    Variable<T> vMaxSlot = slot(layer, "v_max");
+    Operand<T> m =
+        Tensors.add(
+            tf, Tensors.mul(tf, step.scalar(beta1, type), step.read(mSlot)),
+            Tensors.mul(tf, step.scalar(1 - beta1, type), g));
+    Operand<T> v =
+        Tensors.add(
+            tf, Tensors.mul(tf, step.scalar(beta2, type), step.read(vSlot)),
+            Tensors.mul(tf, step.scalar(1 - beta2, type), Tensors.square(tf, g)));
+    Operand<T> vMax = Tensors.maximum(tf, step.read(vMaxSlot), v);
+    Operand<T> bc1 = step.cast(tf.math.sub(tf.constant(1.0), beta1Power), type);
+    Operand<T> bc2Sqrt = step.cast(tf.math.sqrt(tf.math.sub(tf.constant(1.0), beta2Power)), type);
+    Operand<T> denominator =
+        Tensors.add(tf, Tensors.div(tf, Tensors.sqrt(tf, vMax), bc2Sqrt), step.scalar(eps, type));
+    step.assign(mSlot, m);
+    step.assign(vSlot, v);
+    step.assign(vMaxSlot, vMax);
+    step.descend(layer, Tensors.div(tf, Tensors.div(tf, m, bc1), denominator));
   }
 
-  /** Builds {@link Adam} (and, through {@link AdamW#builder()}, AdamW). */
+  /** Builds {@link Adam} and {@link AdamW}. */
   public static class Builder extends OptimizerBuilder<Builder, Adam> {
-    private double beta1 = 0.9;
-    private double beta2 = 0.999;
-    private double eps = 1e-8;
-    private double weightDecay;
-
-    Builder(String name, double defaultWeightDecay) {
-      super(name, 1e-3);
-      this.weightDecay = defaultWeightDecay;
-      key("beta1", v -> beta1(number("beta1", v)));
-      key("beta2", v -> beta2(number("beta2", v)));
-      key("eps", v -> eps(number("eps", v)));
-      key("weightDecay", v -> weightDecay(number("weightDecay", v)));
+    Builder(OptimizerSpec spec) {
+      super(spec, Adam.class);
     }
 
     /** β1 in [0, 1) (default 0.9). */
     public Builder beta1(double value) {
-      this.beta1 = value;
-      return this;
+      return set(BETA1, value);
     }
 
     /** β2 in [0, 1) (default 0.999). */
     public Builder beta2(double value) {
-      this.beta2 = value;
-      return this;
+      return set(BETA2, value);
     }
 
     /** eps >= 0 (default 1e-8). */
     public Builder eps(double value) {
-      this.eps = value;
-      return this;
+      return set(EPS, value);
     }
 
-    /** Weight decay >= 0: L2 for Adam (default 0), decoupled for AdamW (default 0.01). */
-    public Builder weightDecay(double value) {
-      this.weightDecay = value;
-      return this;
-    }
-
-    Config validate() {
-      return new Config(this);
-    }
-
-    @Override
-    public Adam build(Graph graph) {
-      return new Adam(graph, validate(), false);
+    /** AMSGrad (default false). */
+    public Builder amsgrad(boolean value) {
+      return set(AMSGRAD, value);
     }
   }
 }

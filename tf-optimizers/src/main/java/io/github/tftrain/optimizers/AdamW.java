@@ -8,30 +8,20 @@ import org.tensorflow.Graph;
  * eps 1e-8, weight decay 0.01.
  */
 public final class AdamW extends Adam {
+  /** The declaration: Adam's hyperparameters, decoupled weight decay 0.01. */
+  public static final OptimizerSpec SPEC = Adam.spec("adamw", WeightDecayMode.DECOUPLED, 0.01, AdamW::new);
 
   /** AdamW with the default configuration. */
   public AdamW(Graph graph) {
-    super(graph, builder().validate(), true);
+    this(graph, builder().validate());
   }
 
-  private AdamW(Graph graph, Config config) {
-    super(graph, config, true);
+  private AdamW(Graph graph, OptimizerConfig config) {
+    super(graph, config);
   }
 
   /** A builder with the documented defaults. */
   public static Builder builder() {
-    return new Builder();
-  }
-
-  /** Builds {@link AdamW}. */
-  public static final class Builder extends Adam.Builder {
-    private Builder() {
-      super("adamw", 0.01);
-    }
-
-    @Override
-    public AdamW build(Graph graph) {
-      return new AdamW(graph, validate());
-    }
+    return new Builder(SPEC);
   }
 }

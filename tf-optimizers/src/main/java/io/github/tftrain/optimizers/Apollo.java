@@ -67,9 +67,9 @@ public final class Apollo extends LossAwareOptimizer {
     this(graph, builder().validate());
   }
 
-  private Apollo(Graph graph, Config config) {
-    super(graph, config.name, config.lr, config.clipNorm, config.checkFinite);
-    this.config = config;
+  private Apollo(Graph graph, OptimizerConfig configuration) {
+    super(graph, configuration);
+    this.config = new Config(configuration);
     this.kernel = config.kernel.resolve("apollo");
   }
 
@@ -133,8 +133,6 @@ public final class Apollo extends LossAwareOptimizer {
 
   /** The same update as {@link #updateLayer}, in the fused kernel: two passes over the variable, in place. */
   private void nativeUpdate(UpdateStep step, Layer<?> layer, Operand<TFloat64> alpha, Operand<TFloat64> lr) {
-    step.dependOn(alpha);
-    step.dependOn(lr);
     Slots s = slots.get(layer.name());
     step.inPlace(
         after ->
@@ -246,9 +244,56 @@ public final class Apollo extends LossAwareOptimizer {
     }
   }
 
-  /** The validated, immutable hyperparameters. */
+  /** β. */
+  public static final Hyperparameter<Double> BETA =
+      Hyperparameter.real("beta", 0.9, Range.unitInterval(), "averaging of the gradient");
+  /** eps. */
+  public static final Hyperparameter<Double> EPS =
+      Hyperparameter.real(
+          "eps", 1e-4, Range.above(0), "> 0 (the authors allow 0, which divides 0 by 0 on the first step)");
+  /** The rebound. */
+  public static final Hyperparameter<Rebound> REBOUND =
+      Hyperparameter.choice(
+          "rebound", Rebound.class, Rebound.CONSTANT,
+          "constant (max(|B|, σ)) or belief (max(|B|, max|Δg|) + eps/α)");
+  /** σ. */
+  public static final Hyperparameter<Double> SIGMA =
+      Hyperparameter.real(
+          "sigma", 0.01, Range.above(0), "σ of the constant rebound (the authors' code fixes it at 0.01)");
+  /** Warmup steps. */
+  public static final Hyperparameter<Long> WARMUP =
+      Hyperparameter.integer("warmup", 500, Range.atLeast(0), "linear warmup from initLr to lr over these steps");
+  /** The warmup's starting rate. */
+  public static final Hyperparameter<Double> INIT_LR =
+      Hyperparameter.real("initLr", 0.0, Range.atLeast(0), "learning rate at step 0 of the warmup, in [0, lr]")
+          .withDerivedDefault("lr/1000");
+  /** Weight decay. */
+  public static final Hyperparameter<Double> WEIGHT_DECAY =
+      Hyperparameter.real("weightDecay", 0.0, Range.atLeast(0), "weight decay (see weightDecayType)");
+  /** Where weight decay enters. */
+  public static final Hyperparameter<WeightDecayType> WEIGHT_DECAY_TYPE =
+      Hyperparameter.choice(
+              "weightDecayType", WeightDecayType.class, WeightDecayType.L2,
+              "l2, decoupled or stable (default: l2 with constant rebound, decoupled with belief)")
+          .withDerivedDefault("l2 (constant), decoupled (belief)");
+  /** The update kernel. */
+  public static final Hyperparameter<UpdateKernel> KERNEL =
+      Hyperparameter.choice("kernel", UpdateKernel.class, UpdateKernel.AUTO, "native, graph or auto");
+
+  /** The declaration: the authors' defaults. */
+  public static final OptimizerSpec SPEC =
+      OptimizerSpec.builder("apollo")
+          .summary("Apollo: an adaptive parameter-wise diagonal quasi-Newton method")
+          .source("Ma, Apollo, 2020; Algorithm 1 as in the authors' optim/apollo.py")
+          .learningRate(0.01, "learning rate after warmup (a schedule replaces it after warmup)")
+          .hyperparameters(BETA, EPS, REBOUND, SIGMA, WARMUP, INIT_LR, WEIGHT_DECAY, WEIGHT_DECAY_TYPE, KERNEL)
+          .check(Config::new)
+          .factory(Apollo::new)
+          .build();
+
+  /** The validated hyperparameters, with the derived defaults resolved. */
   public static final class Config {
-    public final Schedule lr;
+    public final io.github.tftrain.optimizers.schedule.Schedule lr;
     public final double beta;
     public final double eps;
     public final Rebound rebound;
@@ -257,143 +302,82 @@ public final class Apollo extends LossAwareOptimizer {
     public final double initLr;
     public final double weightDecay;
     public final WeightDecayType weightDecayType;
-    public final double clipNorm;
-    /** Whether a step with a non-finite loss or gradient fails before writing anything. */
-    public final boolean checkFinite;
-    public final String name;
     /** The requested update kernel (see {@link UpdateKernel}). */
     public final UpdateKernel kernel;
 
-    private Config(Builder b) {
+    Config(OptimizerConfig c) {
       String opt = "apollo";
-      this.kernel = b.kernel;
-      this.lr = b.learningRateSchedule();
-      this.clipNorm = b.clipNormValue();
-      this.checkFinite = b.checkFiniteValue();
-      this.name = b.nameValue();
+      this.kernel = c.get(KERNEL);
+      this.lr = c.learningRate();
       double base = lr.initialValue();
       if (!(base > 0)) {
         throw Hyperparameters.invalid(opt, "lr", "> 0 at step 0 (the warmup's target)", base);
       }
-      this.beta = Hyperparameters.unitInterval(opt, "beta", b.beta);
-      // eps = 0 would divide 0 by 0 on the first step (d starts at 0), so unlike the authors' code it must be > 0.
-      this.eps = Hyperparameters.positive(opt, "eps", b.eps);
-      this.rebound = b.rebound;
-      this.sigma = Hyperparameters.positive(opt, "sigma", b.sigma);
-      this.warmup = Hyperparameters.nonNegative(opt, "warmup", b.warmup);
-      double init = b.initLr == null ? base / 1000 : b.initLr;
+      this.beta = c.get(BETA);
+      this.eps = c.get(EPS);
+      this.rebound = c.get(REBOUND);
+      this.sigma = c.get(SIGMA);
+      this.warmup = c.get(WARMUP);
+      double init = c.get(INIT_LR, base / 1000);
       if (!(init >= 0 && init <= base)) {
         throw Hyperparameters.invalid(opt, "initLr", "in [0, lr] = [0, " + base + "]", init);
       }
       this.initLr = init;
-      this.weightDecay = Hyperparameters.nonNegative(opt, "weightDecay", b.weightDecay);
+      this.weightDecay = c.get(WEIGHT_DECAY);
       this.weightDecayType =
-          b.weightDecayType != null
-              ? b.weightDecayType
-              : (rebound == Rebound.CONSTANT ? WeightDecayType.L2 : WeightDecayType.DECOUPLED);
-    }
-
-    @Override
-    public String toString() {
-      return "apollo(lr=" + lr + ", beta=" + beta + ", eps=" + eps + ", rebound=" + rebound.name().toLowerCase()
-          + ", sigma=" + sigma + ", warmup=" + warmup + ", initLr=" + initLr + ", weightDecay=" + weightDecay
-          + ", weightDecayType=" + weightDecayType.name().toLowerCase() + ", clipNorm=" + clipNorm + ", kernel="
-          + kernel.name().toLowerCase() + ")";
+          c.get(WEIGHT_DECAY_TYPE, rebound == Rebound.CONSTANT ? WeightDecayType.L2 : WeightDecayType.DECOUPLED);
     }
   }
 
   /** Builds {@link Apollo}. */
   public static final class Builder extends OptimizerBuilder<Builder, Apollo> {
-    private double beta = 0.9;
-    private double eps = 1e-4;
-    private Rebound rebound = Rebound.CONSTANT;
-    private double sigma = 0.01;
-    private long warmup = 500;
-    private Double initLr;
-    private double weightDecay = 0;
-    private WeightDecayType weightDecayType;
-    private UpdateKernel kernel = UpdateKernel.AUTO;
-
     private Builder() {
-      super("apollo", 0.01);
-      key("beta", v -> beta(number("beta", v)));
-      key("eps", v -> eps(number("eps", v)));
-      key("rebound", v -> rebound(choice("rebound", Rebound.class, v)));
-      key("sigma", v -> sigma(number("sigma", v)));
-      key("warmup", v -> warmup(integer("warmup", v)));
-      key("initLr", v -> initLr(number("initLr", v)));
-      key("weightDecay", v -> weightDecay(number("weightDecay", v)));
-      key("weightDecayType", v -> weightDecayType(choice("weightDecayType", WeightDecayType.class, v)));
-      key("kernel", v -> kernel(choice("kernel", UpdateKernel.class, v)));
+      super(SPEC, Apollo.class);
     }
 
     /** auto (default), native or graph (see {@link UpdateKernel}). */
     public Builder kernel(UpdateKernel value) {
-      if (value == null) {
-        throw new IllegalArgumentException("apollo: kernel must be auto, native or graph");
-      }
-      this.kernel = value;
-      return this;
+      return set(KERNEL, value);
     }
 
     /** Averaging coefficient β in [0, 1) (default 0.9). */
     public Builder beta(double value) {
-      this.beta = value;
-      return this;
+      return set(BETA, value);
     }
 
     /** eps > 0 (default 1e-4). */
     public Builder eps(double value) {
-      this.eps = value;
-      return this;
+      return set(EPS, value);
     }
 
     /** constant (default) or belief. */
     public Builder rebound(Rebound value) {
-      if (value == null) {
-        throw new IllegalArgumentException("apollo: rebound must be constant or belief");
-      }
-      this.rebound = value;
-      return this;
+      return set(REBOUND, value);
     }
 
     /** σ > 0, the constant rebound (default 0.01). */
     public Builder sigma(double value) {
-      this.sigma = value;
-      return this;
+      return set(SIGMA, value);
     }
 
     /** Number of warmup steps >= 0 (default 500). */
     public Builder warmup(long value) {
-      this.warmup = value;
-      return this;
+      return set(WARMUP, value);
     }
 
     /** Learning rate at step 0 of the warmup, in [0, lr] (default lr/1000). */
     public Builder initLr(double value) {
-      this.initLr = value;
-      return this;
-    }
-
-    /** Weight decay >= 0 (default 0). */
-    public Builder weightDecay(double value) {
-      this.weightDecay = value;
-      return this;
+      return set(INIT_LR, value);
     }
 
     /** l2, decoupled or stable (default: l2 with constant rebound, decoupled with belief). */
     public Builder weightDecayType(WeightDecayType value) {
-      this.weightDecayType = value;
-      return this;
+      return set(WEIGHT_DECAY_TYPE, value);
     }
 
-    Config validate() {
-      return new Config(this);
-    }
-
-    @Override
-    public Apollo build(Graph graph) {
-      return new Apollo(graph, validate());
+    /** The typed configuration this builder would build with (validated, no graph needed). */
+    public Config config() {
+      return new Config(validate());
     }
   }
 }

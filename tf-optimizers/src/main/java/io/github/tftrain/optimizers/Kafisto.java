@@ -93,9 +93,9 @@ public final class Kafisto extends LossAwareOptimizer {
     this(graph, builder().validate());
   }
 
-  private Kafisto(Graph graph, Config config) {
-    super(graph, config.name, config.lr, config.clipNorm, config.checkFinite);
-    this.config = config;
+  private Kafisto(Graph graph, OptimizerConfig configuration) {
+    super(graph, configuration);
+    this.config = new Config(configuration);
     this.kernel = config.kernel.resolve("kafisto");
   }
 
@@ -109,7 +109,7 @@ public final class Kafisto extends LossAwareOptimizer {
     return new Builder();
   }
 
-  /** The configuration this optimizer was built with. */
+  /** The resolved configuration this optimizer was built with. */
   public Config config() {
     return config;
   }
@@ -215,7 +215,6 @@ public final class Kafisto extends LossAwareOptimizer {
       step.assign(pvv, tf.math.add(tf.math.mul(tf.math.square(alpha), posteriorVV), tf.constant(config.qP)));
       Operand<TFloat64> predictedXX =
           tf.math.add(posteriorXX, tf.math.add(tf.math.mul(tf.constant(2.0), posteriorXV), posteriorVV));
-      step.dependOn(predictedXX);
       long parameterCount = terms.stream().mapToLong(t -> t.layer.size()).sum();
       if (kernel == UpdateKernel.NATIVE) {
         List<UpdateStep.PendingKernel> kernels = new ArrayList<>();
@@ -259,9 +258,6 @@ public final class Kafisto extends LossAwareOptimizer {
             .math.div(
                 tf.math.mul(tf.math.mul(lr, pHatXX), tf.math.sub(whole.loss(tf, loss.mean()), target)),
                 wholeInnovation);
-    step.dependOn(sigmaX2);
-    step.dependOn(measurementNoise);
-    step.dependOn(effectiveStepSize);
   }
 
   /** L_min: a fixed target, or L - u for losses unbounded below. */
@@ -294,8 +290,6 @@ public final class Kafisto extends LossAwareOptimizer {
     Operand<T> direction = (Operand<T>) terms.direction;
     Ops tf = step.tf();
     Operand<T> c = step.cast(tf.math.mul(gain, pHat), layer.type());
-    step.dependOn(c);
-    step.dependOn(direction);
     step.inPlace(after -> after.train.applyGradientDescent(layer.variable(), c, direction));
   }
 
@@ -312,8 +306,6 @@ public final class Kafisto extends LossAwareOptimizer {
     Ops tf = step.tf();
     Operand<TFloat64> positionGain = tf.math.mul(gain, pHatXX);
     Operand<TFloat64> velocityGain = tf.math.mul(gain, pHatXV);
-    step.dependOn(positionGain);
-    step.dependOn(velocityGain);
     String op = config.adaptiveQ ? NativeKernels.KAFISTO_DYNAMICS : NativeKernels.KAFISTO_DYNAMICS_FIXED_Q;
     return step.inPlace(
         after -> {
@@ -483,10 +475,88 @@ public final class Kafisto extends LossAwareOptimizer {
   // ---------------------------------------------------------------------------------------------------------------
   // Configuration
 
-  /** The validated, immutable hyperparameters. */
+  /** vanilla or dynamics. */
+  public static final Hyperparameter<Variant> VARIANT =
+      Hyperparameter.choice(
+          "variant", Variant.class, Variant.DYNAMICS,
+          "vanilla (eqs 11-14) or dynamics (weights with velocities, eqs 17-22)");
+  /** Velocity decay α. */
+  public static final Hyperparameter<Double> ALPHA =
+      Hyperparameter.real("alpha", 0.9, Range.unitInterval(), "velocity decay α (dynamics)");
+  /** Initial σx². */
+  public static final Hyperparameter<Double> SIGMA_X =
+      Hyperparameter.real("sigmaX", 0.1, Range.atLeast(0), "initial σx² (vanilla: σ²)");
+  /** Initial σp². */
+  public static final Hyperparameter<Double> SIGMA_P =
+      Hyperparameter.real("sigmaP", 0.1, Range.atLeast(0), "initial velocity variance σp² (dynamics)");
+  /** Initial σc². */
+  public static final Hyperparameter<Double> SIGMA_C =
+      Hyperparameter.real(
+          "sigmaC", 0.0, Range.finite(), "initial weight-velocity covariance σc² (dynamics), |σc²| <= σx·σp");
+  /** State noise. */
+  public static final Hyperparameter<Double> Q =
+      Hyperparameter.real("q", 0.01, Range.atLeast(0), "state noise: vanilla's q; dynamics' qX (fixed, or the start of"
+              + " the adaptive one)")
+          .withDerivedDefault("0.01 (dynamics), 1.0 (vanilla)");
+  /** Velocity state noise. */
+  public static final Hyperparameter<Double> Q_P =
+      Hyperparameter.real("qP", 0.01, Range.atLeast(0), "velocity state noise qP (dynamics)");
+  /** Adaptive qX. */
+  public static final Hyperparameter<Boolean> ADAPTIVE_Q =
+      Hyperparameter.flag(
+          "adaptiveQ", true, "qX = (1/n) Σ‖x − x_avg‖², x_avg a βx running average (eqs 24-25; dynamics)");
+  /** βx. */
+  public static final Hyperparameter<Double> BETA_X =
+      Hyperparameter.real("betaX", 0.9, Range.unitInterval(), "βx of the running weight average (eq 24)");
+  /** A fixed R. */
+  public static final Hyperparameter<Double> R =
+      Hyperparameter.optionalReal(
+          "r", Range.above(0), "adaptive", "a fixed measurement noise R > 0 instead of the estimate (eq 23)");
+  /** βR. */
+  public static final Hyperparameter<Double> BETA_R =
+      Hyperparameter.real("betaR", 0.9, Range.unitInterval(), "R ← βR·R + (1 − βR)·mean(l²) (eq 23)");
+  /** R₀. */
+  public static final Hyperparameter<Double> R_INIT =
+      Hyperparameter.real("rInit", 1.0, Range.atLeast(0), "starting value of the adaptive R");
+  /** A fixed L_min. */
+  public static final Hyperparameter<Double> LOSS_TARGET =
+      Hyperparameter.real("lossTarget", 0.0, Range.finite(), "a fixed loss target L_min");
+  /** u of L_min = L − u. */
+  public static final Hyperparameter<Double> LOSS_OFFSET =
+      Hyperparameter.optionalReal(
+          "lossOffset", Range.above(0), "unset",
+          "u > 0: L_min = L − u, for losses unbounded below (§5.2 uses 4 for WGAN-GP)");
+  /** Layer-wise measurements. */
+  public static final Hyperparameter<Boolean> LAYERWISE =
+      Hyperparameter.flag(
+          "layerwise", true, "one measurement per variable, h = max_i ‖g_i‖²/S_i (eq 26); false: all as one");
+  /** The authors' weight decay. */
+  public static final Hyperparameter<Double> WEIGHT_DECAY =
+      Hyperparameter.real(
+          "weightDecay", 0.0, Range.atLeast(0), "g ← g + wd·x and L_i = L + ½wd‖x_i‖², as in the authors' code");
+  /** The update kernel. */
+  public static final Hyperparameter<UpdateKernel> KERNEL =
+      Hyperparameter.choice("kernel", UpdateKernel.class, UpdateKernel.AUTO, "native, graph or auto");
+
+  /** The declaration: the paper's §4 defaults. */
+  public static final OptimizerSpec SPEC =
+      OptimizerSpec.builder("kafisto")
+          .summary("KaFiStO: Kalman filtering for stochastic optimization (Vanilla and Dynamics)")
+          .source("Davtyan et al., KaFiStO: A Kalman Filtering Framework for Stochastic Optimization, eqs 11-26;"
+              + " the paper wins where the authors' KOALA code differs")
+          .learningRate(1.0, "gain multiplier on L − L_min (§3.4), schedulable")
+          .hyperparameters(
+              VARIANT, ALPHA, SIGMA_X, SIGMA_P, SIGMA_C, Q, Q_P, ADAPTIVE_Q, BETA_X, R, BETA_R, R_INIT, LOSS_TARGET,
+              LOSS_OFFSET, LAYERWISE, WEIGHT_DECAY, KERNEL)
+          .noAccumulation()
+          .check(Config::new)
+          .factory(Kafisto::new)
+          .build();
+
+  /** The validated hyperparameters, resolved for the chosen variant. */
   public static final class Config {
     public final Variant variant;
-    public final Schedule lr;
+    public final io.github.tftrain.optimizers.schedule.Schedule lr;
     public final double alpha;
     public final double sigmaX;
     public final double sigmaP;
@@ -504,83 +574,53 @@ public final class Kafisto extends LossAwareOptimizer {
     public final Double lossOffset;
     public final boolean layerwise;
     public final double weightDecay;
-    public final double clipNorm;
-    /** Whether a step with a non-finite loss or gradient fails before writing anything. */
-    public final boolean checkFinite;
-    public final String name;
     /** The requested update kernel (see {@link UpdateKernel}). */
     public final UpdateKernel kernel;
 
-    private Config(Builder b) {
-      String opt = "kafisto";
-      this.kernel = b.kernel;
-      this.variant = b.variant;
-      this.lr = b.learningRateSchedule();
-      this.clipNorm = b.clipNormValue();
-      this.checkFinite = b.checkFiniteValue();
-      this.name = b.nameValue();
+    Config(OptimizerConfig c) {
+      this.kernel = c.get(KERNEL);
+      this.variant = c.get(VARIANT);
+      this.lr = c.learningRate();
       boolean dynamics = variant == Variant.DYNAMICS;
       if (!dynamics) {
-        for (Map.Entry<String, Boolean> e :
-            Map.of(
-                    "alpha", b.alpha != null,
-                    "sigmaP", b.sigmaP != null,
-                    "sigmaC", b.sigmaC != null,
-                    "qP", b.qP != null,
-                    "betaX", b.betaX != null,
-                    "adaptiveQ", Boolean.TRUE.equals(b.adaptiveQ))
-                .entrySet()) {
-          if (e.getValue()) {
+        for (Hyperparameter<?> p : List.of(ALPHA, SIGMA_P, SIGMA_C, Q_P, BETA_X)) {
+          if (c.isSet(p)) {
             throw new IllegalArgumentException(
-                "kafisto: " + e.getKey() + " applies to variant=dynamics only (variant is vanilla)");
+                "kafisto: " + p.key() + " applies to variant=dynamics only (variant is vanilla)");
           }
         }
+        if (c.isSet(ADAPTIVE_Q) && c.get(ADAPTIVE_Q)) {
+          throw new IllegalArgumentException(
+              "kafisto: adaptiveQ applies to variant=dynamics only (variant is vanilla)");
+        }
       }
-      this.alpha = Hyperparameters.unitInterval(opt, "alpha", orDefault(b.alpha, 0.9));
-      this.sigmaX = Hyperparameters.nonNegative(opt, "sigmaX", orDefault(b.sigmaX, 0.1));
-      this.sigmaP = Hyperparameters.nonNegative(opt, "sigmaP", orDefault(b.sigmaP, 0.1));
-      this.sigmaC = Hyperparameters.finite(opt, "sigmaC", orDefault(b.sigmaC, 0.0));
+      this.alpha = c.get(ALPHA);
+      this.sigmaX = c.get(SIGMA_X);
+      this.sigmaP = c.get(SIGMA_P);
+      this.sigmaC = c.get(SIGMA_C);
       if (dynamics && sigmaC * sigmaC > sigmaX * sigmaP) {
         throw Hyperparameters.invalid(
-            opt, "sigmaC", "in [-sqrt(sigmaX*sigmaP), sqrt(sigmaX*sigmaP)] (P must be a covariance)", sigmaC);
+            "kafisto", "sigmaC", "in [-sqrt(sigmaX*sigmaP), sqrt(sigmaX*sigmaP)] (P must be a covariance)", sigmaC);
       }
-      this.q = Hyperparameters.nonNegative(opt, "q", orDefault(b.q, dynamics ? 0.01 : 1.0));
-      this.qP = Hyperparameters.nonNegative(opt, "qP", orDefault(b.qP, 0.01));
-      this.adaptiveQ = dynamics && (b.adaptiveQ == null || b.adaptiveQ);
-      this.betaX = Hyperparameters.unitInterval(opt, "betaX", orDefault(b.betaX, 0.9));
-      if (b.r != null) {
-        if (b.betaR != null || b.rInit != null) {
-          throw new IllegalArgumentException(
-              "kafisto: r fixes R; betaR and rInit apply to the adaptive R only (leave r unset to estimate R)");
-        }
-        this.r = Hyperparameters.positive(opt, "r", b.r);
-      } else {
-        this.r = null;
+      this.q = c.get(Q, dynamics ? 0.01 : 1.0);
+      this.qP = c.get(Q_P);
+      this.adaptiveQ = dynamics && c.get(ADAPTIVE_Q);
+      this.betaX = c.get(BETA_X);
+      this.r = c.get(R);
+      if (r != null && (c.isSet(BETA_R) || c.isSet(R_INIT))) {
+        throw new IllegalArgumentException(
+            "kafisto: r fixes R; betaR and rInit apply to the adaptive R only (leave r unset to estimate R)");
       }
-      this.betaR = Hyperparameters.unitInterval(opt, "betaR", orDefault(b.betaR, 0.9));
-      this.rInit = Hyperparameters.nonNegative(opt, "rInit", orDefault(b.rInit, 1.0));
-      if (b.lossOffset != null && b.lossTarget != null) {
+      this.betaR = c.get(BETA_R);
+      this.rInit = c.get(R_INIT);
+      if (c.isSet(LOSS_OFFSET) && c.isSet(LOSS_TARGET)) {
         throw new IllegalArgumentException(
             "kafisto: set lossTarget (L_min fixed) or lossOffset (L_min = L - u), not both");
       }
-      this.lossTarget = Hyperparameters.finite(opt, "lossTarget", orDefault(b.lossTarget, 0.0));
-      this.lossOffset = b.lossOffset == null ? null : Hyperparameters.positive(opt, "lossOffset", b.lossOffset);
-      this.layerwise = b.layerwise == null || b.layerwise;
-      this.weightDecay = Hyperparameters.nonNegative(opt, "weightDecay", orDefault(b.weightDecay, 0.0));
-    }
-
-    private static double orDefault(Double value, double fallback) {
-      return value == null ? fallback : value;
-    }
-
-    @Override
-    public String toString() {
-      return "kafisto(variant=" + variant.name().toLowerCase() + ", lr=" + lr + ", alpha=" + alpha + ", sigmaX="
-          + sigmaX + ", sigmaP=" + sigmaP + ", sigmaC=" + sigmaC + ", q=" + q + ", qP=" + qP + ", adaptiveQ="
-          + adaptiveQ + ", betaX=" + betaX + ", r=" + (r == null ? "adaptive" : r) + ", betaR=" + betaR
-          + ", rInit=" + rInit + ", " + (lossOffset == null ? "lossTarget=" + lossTarget : "lossOffset=" + lossOffset)
-          + ", layerwise=" + layerwise + ", weightDecay=" + weightDecay + ", clipNorm=" + clipNorm + ", kernel="
-          + kernel.name().toLowerCase() + ")";
+      this.lossTarget = c.get(LOSS_TARGET);
+      this.lossOffset = c.get(LOSS_OFFSET);
+      this.layerwise = c.get(LAYERWISE);
+      this.weightDecay = c.get(WEIGHT_DECAY);
     }
   }
 
@@ -589,85 +629,38 @@ public final class Kafisto extends LossAwareOptimizer {
    * hyperparameter (alpha, sigmaP, sigmaC, qP, betaX, adaptiveQ) with {@code variant=vanilla} is an error.
    */
   public static final class Builder extends OptimizerBuilder<Builder, Kafisto> {
-    private Variant variant = Variant.DYNAMICS;
-    private Double alpha;
-    private Double sigmaX;
-    private Double sigmaP;
-    private Double sigmaC;
-    private Double q;
-    private Double qP;
-    private Boolean adaptiveQ;
-    private Double betaX;
-    private Double r;
-    private Double betaR;
-    private Double rInit;
-    private Double lossTarget;
-    private Double lossOffset;
-    private Boolean layerwise;
-    private Double weightDecay;
-    private UpdateKernel kernel = UpdateKernel.AUTO;
-
     private Builder() {
-      super("kafisto", 1.0);
-      key("variant", v -> variant(choice("variant", Variant.class, v)));
-      key("alpha", v -> alpha(number("alpha", v)));
-      key("sigmaX", v -> sigmaX(number("sigmaX", v)));
-      key("sigmaP", v -> sigmaP(number("sigmaP", v)));
-      key("sigmaC", v -> sigmaC(number("sigmaC", v)));
-      key("q", v -> q(number("q", v)));
-      key("qP", v -> qP(number("qP", v)));
-      key("adaptiveQ", v -> adaptiveQ(bool("adaptiveQ", v)));
-      key("betaX", v -> betaX(number("betaX", v)));
-      key("r", v -> r(number("r", v)));
-      key("betaR", v -> betaR(number("betaR", v)));
-      key("rInit", v -> rInit(number("rInit", v)));
-      key("lossTarget", v -> lossTarget(number("lossTarget", v)));
-      key("lossOffset", v -> lossOffset(number("lossOffset", v)));
-      key("layerwise", v -> layerwise(bool("layerwise", v)));
-      key("weightDecay", v -> weightDecay(number("weightDecay", v)));
-      key("kernel", v -> kernel(choice("kernel", UpdateKernel.class, v)));
+      super(SPEC, Kafisto.class);
     }
 
     /** auto (default), native or graph: how the Dynamics update runs (see {@link UpdateKernel}). */
     public Builder kernel(UpdateKernel value) {
-      if (value == null) {
-        throw new IllegalArgumentException("kafisto: kernel must be auto, native or graph");
-      }
-      this.kernel = value;
-      return this;
+      return set(KERNEL, value);
     }
 
     /** vanilla or dynamics (default). */
     public Builder variant(Variant value) {
-      if (value == null) {
-        throw new IllegalArgumentException("kafisto: variant must be vanilla or dynamics");
-      }
-      this.variant = value;
-      return this;
+      return set(VARIANT, value);
     }
 
     /** Velocity decay α in [0, 1) (Dynamics; default 0.9). */
     public Builder alpha(double value) {
-      this.alpha = value;
-      return this;
+      return set(ALPHA, value);
     }
 
     /** Initial σx² (the variance; default 0.1; Vanilla's σ²). */
     public Builder sigmaX(double value) {
-      this.sigmaX = value;
-      return this;
+      return set(SIGMA_X, value);
     }
 
     /** Initial σp², velocity variance (Dynamics; default 0.1). */
     public Builder sigmaP(double value) {
-      this.sigmaP = value;
-      return this;
+      return set(SIGMA_P, value);
     }
 
     /** Initial σc², weight-velocity covariance (Dynamics; default 0). */
     public Builder sigmaC(double value) {
-      this.sigmaC = value;
-      return this;
+      return set(SIGMA_C, value);
     }
 
     /**
@@ -675,77 +668,57 @@ public final class Kafisto extends LossAwareOptimizer {
      * value otherwise).
      */
     public Builder q(double value) {
-      this.q = value;
-      return this;
+      return set(Q, value);
     }
 
     /** Velocity state noise qP (Dynamics; default 0.01). */
     public Builder qP(double value) {
-      this.qP = value;
-      return this;
+      return set(Q_P, value);
     }
 
     /** Estimate qX online (eqs 24-25; Dynamics; default true). */
     public Builder adaptiveQ(boolean value) {
-      this.adaptiveQ = value;
-      return this;
+      return set(ADAPTIVE_Q, value);
     }
 
     /** βx of the running weight average (eq 24; default 0.9). */
     public Builder betaX(double value) {
-      this.betaX = value;
-      return this;
+      return set(BETA_X, value);
     }
 
     /** A fixed measurement noise R > 0 instead of the adaptive estimate (eq 23). */
     public Builder r(double value) {
-      this.r = value;
-      return this;
+      return set(R, value);
     }
 
     /** βR of the adaptive R (eq 23; default 0.9). */
     public Builder betaR(double value) {
-      this.betaR = value;
-      return this;
+      return set(BETA_R, value);
     }
 
     /** Starting value of the adaptive R (default 1.0). */
     public Builder rInit(double value) {
-      this.rInit = value;
-      return this;
+      return set(R_INIT, value);
     }
 
     /** A fixed loss target L_min (default 0). */
     public Builder lossTarget(double value) {
-      this.lossTarget = value;
-      return this;
+      return set(LOSS_TARGET, value);
     }
 
     /** u > 0 for L_min = L - u, for losses unbounded below (paper §5.2 uses 4 for WGAN-GP). */
     public Builder lossOffset(double value) {
-      this.lossOffset = value;
-      return this;
+      return set(LOSS_OFFSET, value);
     }
 
     /** One measurement per variable with the max of eq 26 (default true), or all variables as one. */
     public Builder layerwise(boolean value) {
-      this.layerwise = value;
-      return this;
+      return set(LAYERWISE, value);
     }
 
-    /** Weight decay wd >= 0 as in the authors' code (default 0). */
-    public Builder weightDecay(double value) {
-      this.weightDecay = value;
-      return this;
-    }
-
-    Config validate() {
-      return new Config(this);
-    }
-
-    @Override
-    public Kafisto build(Graph graph) {
-      return new Kafisto(graph, validate());
+    /** The typed configuration this builder would build with (validated, no graph needed). */
+    public Config config() {
+      return new Config(validate());
     }
   }
 }

@@ -49,6 +49,16 @@ public final class Layer<T extends TType> {
     return variable.type();
   }
 
+  /** This layer with another gradient (clipped, decayed, accumulated). */
+  Layer<T> withGradient(Operand<T> newGradient) {
+    return new Layer<>(name, variable, value, newGradient, size);
+  }
+
+  /** The variable's rank. */
+  public int rank() {
+    return variable.shape().numDimensions();
+  }
+
   /** The number of elements. */
   public long size() {
     return size;

@@ -7,6 +7,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt64;
@@ -30,27 +32,34 @@ import org.tensorflow.types.family.TType;
 
 /**
  * The base of every tftrain optimizer: a TF-Java {@link Optimizer} that sees the loss, owns a step counter, trains
- * exactly the variables it is given, and orders its writes safely.
+ * exactly the variables it is given, orders its writes safely, and applies what every optimizer shares.
  *
  * <p>What it adds to the framework class:
  *
  * <ul>
  *   <li>{@link #minimize(Operand)} trains the variables the loss depends on (not every variable in the graph), and
  *       {@link #minimize(Operand, List)} a given list, so several optimizers can share a graph (a GAN's generator and
- *       critic) and non-trainable variables (batch-norm moving statistics) stay untouched.
+ *       critic) and non-trainable variables (batch-norm moving statistics) stay untouched. Several optimizers whose
+ *       updates run in the same {@code Session.run} are built together with {@link TrainStep}.
  *   <li>The loss reaches the update. A rank-1 loss is read as per-example losses; gradients are taken of their mean
  *       (see {@link LossStatistics}).
  *   <li>A global step: an int64 {@code VariableV2} named {@code <name>/global_step}, 0 before the first update and
  *       incremented once per applied update, after all of that update's writes.
- *   <li>The learning rate is a {@link Schedule} evaluated on the global step inside the graph.
- *   <li>Optional clipping of the gradients by their global norm: {@code g <- g * c / max(||g||, c)}.
+ *   <li>Once for every optimizer (the {@link CommonHyperparameters}): the learning rate as a {@link Schedule}
+ *       evaluated on the global step inside the graph; clipping by the global norm; weight decay, L2 or decoupled,
+ *       per variable group, for optimizers whose spec leaves it to the base; Lookahead; an EMA of the weights;
+ *       gradient accumulation; the finiteness check.
+ *   <li>Evaluation weights: {@link #evaluationWeights()} are the values to evaluate and export (the EMA, Lookahead's
+ *       slow weights, or what the optimizer defines through {@link #evaluationValue}); {@link EvaluationSwap} puts
+ *       them into the variables and back.
  *   <li>All state is legacy {@code VariableV2} (slots and scalars), so {@code Session.save/restore} and SavedModel
  *       keep the whole optimizer state, and a restored run continues bitwise identically.
  * </ul>
  *
  * <p>Subclasses follow the Keras split between state creation and the step: {@link #build} creates slots and
- * scalars once, {@link #update} writes one step as pure tensor computations plus requested writes (see
- * {@link UpdateStep}).
+ * scalars once, {@link #update} computes one step from the reads of an {@link UpdateStep} and requests its writes
+ * there. The base makes every write wait for every computation {@code update} made (and for the gradients and the
+ * loss), so an optimizer cannot race its own reads; {@code update} may not create state or write ops itself.
  *
  * <p>One optimizer instance builds one train op: it owns its step counter and per-variable state. Create one
  * optimizer per train op (two for a GAN).
@@ -59,6 +68,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
   /** The text in the error of a step stopped by {@link OptimizerBuilder#checkFinite}. */
   public static final String NON_FINITE = "non-finite loss or gradient";
 
+  private final OptimizerConfig config;
   private final String scopeName;
   private final Ops scope;
   private final Variable<TInt64> globalStep;
@@ -66,43 +76,45 @@ public abstract class LossAwareOptimizer extends Optimizer {
   private final Schedule learningRate;
   private final double clipNorm;
   private final boolean checkFinite;
+  private final long accumulate;
+  private final long lookaheadSteps;
+  private final double emaDecay;
   private Op finiteCheck;
   private Op trainOp;
+  private boolean prepared;
   private int gradientCalls;
   private List<Layer<?>> rawLayers;
+  private List<Layer<?>> updatedLayers;
   private Operand<TFloat64> learningRateAtStep;
   private Operand<TFloat64> gradientNorm;
+  private List<EvaluationWeight<?>> evaluationWeights;
 
   /**
    * @param graph the graph to build in
-   * @param name the name scope for the optimizer's ops and state (made unique in the graph with a numeric suffix,
-   *     deterministic for a given order of construction, which is what restoring a checkpoint needs)
-   * @param learningRate the learning-rate schedule (already validated by the subclass builder)
-   * @param clipNorm the global-norm clipping threshold, or 0 for no clipping
+   * @param config the validated configuration; its name is the name scope of the optimizer's ops and state (made
+   *     unique in the graph with a numeric suffix, deterministic for a given order of construction, which is what
+   *     restoring a checkpoint needs)
    */
-  protected LossAwareOptimizer(Graph graph, String name, Schedule learningRate, double clipNorm) {
-    this(graph, name, learningRate, clipNorm, false);
-  }
-
-  /**
-   * @param checkFinite whether every write waits for an assertion that the loss and the gradients are finite (see
-   *     {@link OptimizerBuilder#checkFinite})
-   */
-  protected LossAwareOptimizer(
-      Graph graph, String name, Schedule learningRate, double clipNorm, boolean checkFinite) {
-    super(graph, name);
-    this.checkFinite = checkFinite;
-    if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
-      throw new IllegalArgumentException(name + ": clipNorm must be >= 0 (0 = off), got " + clipNorm);
-    }
+  protected LossAwareOptimizer(Graph graph, OptimizerConfig config) {
+    super(graph, config.name());
+    this.config = config;
+    this.checkFinite = config.checkFinite();
+    this.clipNorm = config.get(CommonHyperparameters.CLIP_NORM);
+    this.accumulate = config.get(CommonHyperparameters.ACCUMULATE);
+    this.lookaheadSteps = config.get(CommonHyperparameters.LOOKAHEAD_STEPS);
+    this.emaDecay = config.get(CommonHyperparameters.EMA_DECAY);
     // withSubScope makes the scope name unique in the graph (kafisto, then kafisto_N); read it back from an op.
-    Ops scoped = Ops.create(graph).withSubScope(name);
+    Ops scoped = Ops.create(graph).withSubScope(config.name());
     this.globalStep = scoped.withName("global_step").variable(scoped.withInitScope().constant(0L));
     String stepName = globalStep.op().name();
     this.scopeName = stepName.substring(0, stepName.length() - "/global_step".length());
     this.scope = scoped;
-    this.learningRate = learningRate;
-    this.clipNorm = clipNorm;
+    this.learningRate = config.learningRate();
+  }
+
+  /** The configuration this optimizer was built with. */
+  public OptimizerConfig configuration() {
+    return config;
   }
 
   /** The optimizer's unique name scope in its graph. */
@@ -122,8 +134,9 @@ public abstract class LossAwareOptimizer extends Optimizer {
   }
 
   /**
-   * The learning rate the train op uses, evaluated on the step being applied (float64 scalar). Fetch it in the same
-   * run as the train op to log it.
+   * The learning rate the train op applies, evaluated on the step being applied (float64 scalar), after the
+   * optimizer's own adjustments ({@link #stepLearningRate}, e.g. Apollo's warmup). Fetch it in the same run as the
+   * train op to log it.
    *
    * @throws IllegalStateException before the train op is built
    */
@@ -133,9 +146,10 @@ public abstract class LossAwareOptimizer extends Optimizer {
   }
 
   /**
-   * The global L2 norm of this step's gradients before clipping (float64 scalar); fetch it with the train op. With
-   * clipping on it is the norm the train op clipped with; otherwise it is built on first request, so optimizers that
-   * do not need it do not pay an extra pass over the gradients.
+   * The global L2 norm of this step's gradients before clipping (float64 scalar; with {@code accumulate}, of the
+   * accumulated mean); fetch it with the train op. With clipping on it is the norm the train op clipped with;
+   * otherwise it is built on first request, so optimizers that do not need it do not pay an extra pass over the
+   * gradients.
    *
    * @throws IllegalStateException before the train op is built
    */
@@ -161,29 +175,67 @@ public abstract class LossAwareOptimizer extends Optimizer {
     return finiteCheck;
   }
 
-  private Op finiteAssertion(Ops tf, LossStatistics loss) {
-    Operand<TFloat64> norm = gradientNorm == null ? globalNorm(tf, rawLayers) : gradientNorm;
-    gradientNorm = norm;
-    Operand<org.tensorflow.types.TBool> finite = tf.math.isFinite(norm);
-    if (loss != null) {
-      finite = tf.math.logicalAnd(finite, tf.math.isFinite(loss.mean()));
-    }
-    List<Operand<?>> data = new ArrayList<>();
-    data.add(tf.constant(scopeName + ": " + NON_FINITE + "; loss, gradient norm:"));
-    data.add(loss != null ? loss.mean() : tf.constant(Double.NaN));
-    data.add(norm);
-    return tf.withName("check_finite").assertThat(finite, data);
-  }
-
   /** The train op, once built. */
   public Op trainOp() {
     requireBuilt("trainOp()");
     return trainOp;
   }
 
+  /**
+   * The weights to evaluate and export, for the variables whose evaluation value differs from their training value
+   * (empty when they are the same): the EMA ({@code emaDecay}), else Lookahead's slow weights
+   * ({@code lookaheadSteps}), else the optimizer's own ({@link #evaluationValue}: Schedule-Free's x, KaFiStO
+   * Dynamics' posterior). The values are pure reads of the optimizer's state: fetching them changes nothing.
+   *
+   * @throws IllegalStateException before the train op is built
+   */
+  public List<EvaluationWeight<?>> evaluationWeights() {
+    requireBuilt("evaluationWeights()");
+    if (evaluationWeights == null) {
+      Ops tf = scope.withSubScope("evaluation");
+      List<EvaluationWeight<?>> weights = new ArrayList<>();
+      for (Layer<?> layer : updatedLayers) {
+        Operand<?> value = evaluationOf(tf, layer);
+        if (value != null) {
+          weights.add(EvaluationWeight.of(layer.variable(), value));
+        }
+      }
+      evaluationWeights = List.copyOf(weights);
+    }
+    return evaluationWeights;
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T extends TType> Operand<T> evaluationOf(Ops tf, Layer<T> layer) {
+    if (emaDecay > 0) {
+      return tf.identity((Variable<T>) slot(layer, "ema"));
+    }
+    if (lookaheadSteps > 0) {
+      return tf.identity((Variable<T>) slot(layer, "lookahead_slow"));
+    }
+    return evaluationValue(tf, layer);
+  }
+
+  /**
+   * The value of {@code layer}'s variable to evaluate, computed from state by pure reads, or null when it is the
+   * variable itself (the default). Override for optimizers that train at one point and estimate another.
+   */
+  protected <T extends TType> Operand<T> evaluationValue(Ops tf, Layer<T> layer) {
+    return null;
+  }
+
   /** Whether the update needs the loss value (KaFiStO does; gradient-only methods do not). */
   protected boolean needsLoss() {
     return false;
+  }
+
+  /**
+   * The learning rate this step applies, given the schedule's value at the step (a float64 scalar). The default is
+   * the schedule's value; Apollo overrides it with its warmup. {@link #learningRate()} and
+   * {@link UpdateStep#learningRate()} return this.
+   */
+  protected Operand<TFloat64> stepLearningRate(Ops tf, Operand<TInt64> step, Operand<TFloat64> scheduled) {
+    return scheduled;
   }
 
   /**
@@ -195,7 +247,8 @@ public abstract class LossAwareOptimizer extends Optimizer {
   protected abstract void build(List<Layer<?>> layers);
 
   /**
-   * Writes one update step: compute new values from {@code step}'s reads, then request the writes.
+   * Computes one update step from {@code step}'s reads and requests its writes there ({@link UpdateStep#assign},
+   * {@link UpdateStep#descend}, {@link UpdateStep#inPlace}). Every write waits for every op built here.
    *
    * @param step the step's inputs and write requests
    */
@@ -220,9 +273,31 @@ public abstract class LossAwareOptimizer extends Optimizer {
    */
   protected final <T extends TType> Variable<T> createZeroSlot(Layer<T> layer, String slotName) {
     Ops init = scope.withInitScope();
-    Operand<T> zeros = init.zeros(init.constant(layer.variable().shape()), layer.type());
+    return registerSlot(layer, slotName, init.zeros(init.constant(layer.variable().shape()), layer.type()));
+  }
+
+  /**
+   * Creates a slot that starts as a copy of the variable's initial value (EMA, Lookahead's slow weights,
+   * Schedule-Free's z). Its initializer runs after the variable's own, when the graph's initializers run; a restored
+   * checkpoint restores it like any other slot.
+   */
+  protected final <T extends TType> Variable<T> createCopySlot(Layer<T> layer, String slotName) {
+    Ops init = scope.withInitScope();
+    List<Op> variableInit = new ArrayList<>();
+    for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
+      GraphOperation op = it.next();
+      if (graph.isInitializer(op) && op.type().startsWith("Assign") && op.numInputs() > 0
+          && op.input(0).op().name().equals(layer.variable().op().name())) {
+        variableInit.add(asOp(op));
+      }
+    }
+    Operand<T> initial = init.withControlDependencies(variableInit).identity(layer.variable());
+    return registerSlot(layer, slotName, initial);
+  }
+
+  private <T extends TType> Variable<T> registerSlot(Layer<T> layer, String slotName, Operand<T> initial) {
     String variableName = layer.variable().op().name();
-    Variable<T> slot = scope.withName(variableName.replace('/', '.') + "-" + slotName).variable(zeros);
+    Variable<T> slot = scope.withName(variableName.replace('/', '.') + "-" + slotName).variable(initial);
     slots.computeIfAbsent(slotName, k -> new HashMap<>()).put(variableName, slot);
     return slot;
   }
@@ -239,6 +314,12 @@ public abstract class LossAwareOptimizer extends Optimizer {
     @SuppressWarnings("unchecked") // a slot has its variable's type
     Variable<T> typed = (Variable<T>) slot;
     return Optional.ofNullable(typed);
+  }
+
+  /** The slot {@code slotName} of a layer this optimizer created it for. */
+  protected final <T extends TType> Variable<T> slot(Layer<T> layer, String slotName) {
+    return getSlot(layer.variable(), slotName)
+        .orElseThrow(() -> new IllegalStateException(scopeName + ": no slot " + slotName + " for " + layer.name()));
   }
 
   /** Ops under this optimizer's name scope. */
@@ -308,7 +389,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
       throw new IllegalStateException(
           scopeName + " needs the loss: use minimize(loss) or applyGradients(gradsAndVars, loss)");
     }
-    return apply(gradsAndVars, null, name);
+    return single(gradsAndVars, null, name);
   }
 
   /**
@@ -319,7 +400,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
    * @return the train op
    */
   public Op applyGradients(List<GradAndVar<? extends TType>> gradsAndVars, Operand<?> loss) {
-    return apply(gradsAndVars, LossStatistics.of(scope, loss), "train");
+    return single(gradsAndVars, LossStatistics.of(scope, loss), "train");
   }
 
   /** Never called: this class applies all variables in one step ({@link #update}), not one by one. */
@@ -331,10 +412,17 @@ public abstract class LossAwareOptimizer extends Optimizer {
   private Op build(Operand<?> loss, List<? extends Variable<?>> variables, String name) {
     requireNotBuilt();
     LossStatistics stats = LossStatistics.of(scope, loss);
-    return apply(gradients(stats, variables), stats, name);
+    return single(gradients(stats, variables), stats, name);
   }
 
-  private List<GradAndVar<?>> gradients(LossStatistics stats, List<? extends Variable<?>> variables) {
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Op single(List<? extends GradAndVar<?>> gradsAndVars, LossStatistics loss, String name) {
+    Prepared prepared = prepare((List) gradsAndVars, loss);
+    Op barrier = prepared.base.withControlDependencies(prepared.computed).withName("computed").noOp();
+    return commit(prepared, barrier, name);
+  }
+
+  List<GradAndVar<?>> gradients(LossStatistics stats, List<? extends Variable<?>> variables) {
     Set<GraphOperation> reachable = reachableOps(stats.objective());
     List<Output<?>> reached = new ArrayList<>();
     for (Variable<?> variable : variables) {
@@ -374,7 +462,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
     return op.getUnsafeNativeHandle() == null || op.getUnsafeNativeHandle().isNull();
   }
 
-  private void checkVariable(Variable<?> variable) {
+  void checkVariable(Variable<?> variable) {
     if (variable == null) {
       throw new IllegalArgumentException(scopeName + ": variable list contains null");
     }
@@ -389,55 +477,297 @@ public abstract class LossAwareOptimizer extends Optimizer {
     }
   }
 
-  private void requireNotBuilt() {
-    if (trainOp != null) {
+  void requireNotBuilt() {
+    if (trainOp != null || prepared) {
       throw new IllegalStateException(
           scopeName + " already built a train op; an optimizer owns its step counter and state, so create one "
               + "optimizer per train op");
     }
   }
 
-  private Op apply(List<GradAndVar<? extends TType>> gradsAndVars, LossStatistics loss, String name) {
+  /** What one optimizer's step computes before the barrier, and what it writes after it. */
+  static final class Prepared {
+    final List<Op> computed;
+    final List<Function<Ops, Op>> writes;
+    final List<Function<Ops, Op>> lateWrites;
+    final List<Layer<?>> layers;
+    final Operand<TInt64> step;
+    final Ops tf;
+    final Ops base;
+    final Gate gate;
+    final List<Op> alwaysWrites;
+
+    Prepared(
+        List<Op> computed,
+        List<Function<Ops, Op>> writes,
+        List<Function<Ops, Op>> lateWrites,
+        List<Layer<?>> layers,
+        Operand<TInt64> step,
+        Ops tf,
+        Ops base,
+        Gate gate,
+        List<Op> alwaysWrites) {
+      this.computed = computed;
+      this.writes = writes;
+      this.lateWrites = lateWrites;
+      this.layers = layers;
+      this.step = step;
+      this.tf = tf;
+      this.base = base;
+      this.gate = gate;
+      this.alwaysWrites = alwaysWrites;
+    }
+
+    boolean accumulates() {
+      return gate != null;
+    }
+  }
+
+  /**
+   * Everything of the step up to the barrier: gradients prepared (accumulated, clipped, L2-decayed), state built,
+   * the optimizer's computations made; returns what the barrier must wait for and the writes to issue after it.
+   */
+  Prepared prepare(List<GradAndVar<? extends TType>> gradsAndVars, LossStatistics loss) {
     requireNotBuilt();
+    prepared = true;
     if (needsLoss() && loss == null) {
       throw new IllegalStateException(scopeName + " needs the loss");
     }
-    Ops tf = scope.withSubScope("update");
+    Ops base = scope.withSubScope("update");
+    Set<GraphOperation> before = allOps();
+    rawLayers = layers(base, gradsAndVars);
+    List<Op> alwaysWrites = new ArrayList<>();
+    Gate gate = null;
+    List<Layer<?>> layers = rawLayers;
+    Ops tf = base;
+    if (accumulate > 1) {
+      Accumulation accumulation = Accumulation.of(this, base, rawLayers, accumulate);
+      gate = accumulation.gate();
+      tf = gate.inside();
+      layers = accumulation.meanLayers();
+      alwaysWrites.addAll(accumulation.writes());
+      rawLayers = layers;
+    }
     Operand<TInt64> step = tf.identity(globalStep);
-    rawLayers = layers(tf, gradsAndVars);
-    List<Layer<?>> layers = clipNorm == 0 ? rawLayers : clip(tf, rawLayers);
+    if (clipNorm != 0) {
+      layers = clip(tf, layers);
+    }
+    layers = l2Decay(tf, layers);
     build(layers);
-    learningRateAtStep = tf.identity(learningRate.value(tf, step));
-    UpdateStep updateStep = new UpdateStep(tf, layers, step, learningRateAtStep, loss);
+    buildWrappers(layers);
+    Set<GraphOperation> beforeUpdate = allOps();
+    learningRateAtStep = tf.identity(stepLearningRate(tf, step, learningRate.value(tf, step)));
+    UpdateStep updateStep = new UpdateStep(tf, layers, step, learningRateAtStep, loss, config);
     update(updateStep);
-
-    // Barrier: every write waits for every new value, gradient and loss of the step (see UpdateStep).
-    List<Op> before = new ArrayList<>(updateStep.computed());
-    for (Layer<?> layer : layers) {
-      before.add(layer.gradient());
-    }
-    if (loss != null) {
-      before.add(loss.mean());
-      before.add(loss.meanSquare());
-    }
-    before.add(learningRateAtStep);
+    rejectWritesIn(beforeUpdate);
+    updateStep.checkDecayApplied(scopeName, config.spec().weightDecayMode());
     if (checkFinite) {
       finiteCheck = finiteAssertion(tf, loss);
-      before.add(finiteCheck);
     }
-    Op computed = tf.withControlDependencies(before).withName("computed").noOp();
-    Ops after = tf.withControlDependencies(List.of(computed));
+    // The barrier waits for every op built for this step (reads, gradients, loss, the optimizer's computations):
+    // the sinks of the new ops suffice, since each op runs after its inputs.
+    List<Op> computed = new ArrayList<>(sinks(before));
+    for (Layer<?> layer : layers) {
+      computed.add(layer.gradient());
+    }
+    if (loss != null) {
+      computed.add(loss.mean());
+      computed.add(loss.meanSquare());
+    }
+    updatedLayers = layers;
+    return new Prepared(
+        computed, updateStep.writes(), updateStep.lateWrites(), layers, step, tf, base, gate, alwaysWrites);
+  }
+
+  /** Issues the writes of a prepared step after {@code barrier}, then the wrappers' writes and the step increment. */
+  Op commit(Prepared p, Op barrier, String name) {
+    Ops after = p.tf.withControlDependencies(List.of(barrier));
     List<Op> writes = new ArrayList<>();
-    for (Function<Ops, Op> write : updateStep.writes()) {
+    for (Function<Ops, Op> write : p.writes) {
       writes.add(write.apply(after));
     }
-    for (Function<Ops, Op> write : updateStep.lateWrites()) {
+    for (Function<Ops, Op> write : p.lateWrites) {
       writes.add(write.apply(after));
     }
-    writes.add(computed);
-    Op increment = tf.withControlDependencies(writes).assignAdd(globalStep, tf.constant(1L));
-    trainOp = scope.withControlDependencies(List.of(increment)).withName(name).noOp();
+    writes.add(barrier);
+    writes = wrapperWrites(p, writes);
+    Op increment = p.tf.withControlDependencies(writes).assignAdd(globalStep, p.tf.constant(1L));
+    List<Op> done = new ArrayList<>(p.alwaysWrites);
+    done.add(p.gate == null ? increment : p.gate.close(List.of(increment)));
+    trainOp = scope.withControlDependencies(done).withName(name).noOp();
     return trainOp;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // What the base applies to every optimizer
+
+  /** L2 weight decay of the base: g ← g + wd·x, per variable (groups), for specs whose mode is L2. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private List<Layer<?>> l2Decay(Ops tf, List<Layer<?>> layers) {
+    if (config.spec().weightDecayMode() == null) {
+      return layers;
+    }
+    List<Layer<?>> decayed = new ArrayList<>();
+    for (Layer<?> layer : layers) {
+      double wd = config.get(CommonHyperparameters.WEIGHT_DECAY, layer);
+      if (wd == 0 || config.get(CommonHyperparameters.WEIGHT_DECAY_MODE) != WeightDecayMode.L2) {
+        decayed.add(layer);
+        continue;
+      }
+      Operand rate = castScalar(tf, tf.constant(wd), layer.type());
+      Operand gradient = Tensors.add(tf, (Operand) layer.gradient(), Tensors.mul(tf, rate, (Operand) layer.value()));
+      decayed.add(layer.withGradient(gradient));
+    }
+    return decayed;
+  }
+
+  private void buildWrappers(List<Layer<?>> layers) {
+    for (Layer<?> layer : layers) {
+      if (lookaheadSteps > 0) {
+        createCopySlot(layer, "lookahead_slow");
+      }
+      if (emaDecay > 0) {
+        createCopySlot(layer, "ema");
+      }
+    }
+  }
+
+  /**
+   * Lookahead, then the EMA, after the optimizer's writes: each step reads the weights its predecessor wrote.
+   * Returns the ops the step increment must wait for.
+   */
+  private List<Op> wrapperWrites(Prepared p, List<Op> writes) {
+    List<Op> last = writes;
+    if (lookaheadSteps > 0) {
+      Ops after = p.tf.withControlDependencies(last);
+      Operand<TInt64> t = after.math.add(p.step, after.constant(1L));
+      Operand<TBool> sync = after.math.equal(after.math.mod(t, after.constant(lookaheadSteps)), after.constant(0L));
+      Gate gate = Gate.open(after, sync);
+      List<Op> syncWrites = new ArrayList<>();
+      for (Layer<?> layer : p.layers) {
+        syncWrites.add(lookaheadSync(gate.inside(), layer));
+      }
+      last = List.of(gate.close(syncWrites));
+    }
+    if (emaDecay > 0) {
+      Ops after = p.tf.withControlDependencies(last);
+      List<Op> emaWrites = new ArrayList<>();
+      for (Layer<?> layer : p.layers) {
+        emaWrites.add(emaUpdate(after, layer));
+      }
+      last = emaWrites;
+    }
+    return last;
+  }
+
+  /** slow ← slow + α(fast − slow); fast ← slow. */
+  private <T extends TType> Op lookaheadSync(Ops tf, Layer<T> layer) {
+    Variable<T> slow = slot(layer, "lookahead_slow");
+    Operand<T> alpha = castScalar(tf, tf.constant(config.get(CommonHyperparameters.LOOKAHEAD_ALPHA)), layer.type());
+    Operand<T> slowValue = tf.identity(slow);
+    Operand<T> fast = tf.identity(layer.variable());
+    Operand<T> synced = Tensors.add(tf, slowValue, Tensors.mul(tf, alpha, Tensors.sub(tf, fast, slowValue)));
+    Op slowWrite = tf.assign(slow, synced);
+    return tf.withControlDependencies(List.of(slowWrite)).assign(layer.variable(), synced);
+  }
+
+  /** average ← d·average + (1 − d)·x. */
+  private <T extends TType> Op emaUpdate(Ops tf, Layer<T> layer) {
+    Variable<T> average = slot(layer, "ema");
+    Operand<T> d = castScalar(tf, tf.constant(emaDecay), layer.type());
+    Operand<T> oneMinusD = castScalar(tf, tf.constant(1 - emaDecay), layer.type());
+    Operand<T> value =
+        Tensors.add(
+            tf, Tensors.mul(tf, d, tf.identity(average)), Tensors.mul(tf, oneMinusD, tf.identity(layer.variable())));
+    return tf.assign(average, value);
+  }
+
+  @SuppressWarnings("unchecked")
+  static <T extends TType> Operand<T> castScalar(Ops tf, Operand<TFloat64> value, Class<T> type) {
+    return type == TFloat64.class ? (Operand<T>) value : tf.dtypes.cast(value, type);
+  }
+
+  private Op finiteAssertion(Ops tf, LossStatistics loss) {
+    Operand<TFloat64> norm = gradientNorm == null ? globalNorm(tf, rawLayers) : gradientNorm;
+    gradientNorm = norm;
+    Operand<TBool> finite = tf.math.isFinite(norm);
+    if (loss != null) {
+      finite = tf.math.logicalAnd(finite, tf.math.isFinite(loss.mean()));
+    }
+    List<Operand<?>> data = new ArrayList<>();
+    data.add(tf.constant(scopeName + ": " + NON_FINITE + "; loss, gradient norm:"));
+    data.add(loss != null ? loss.mean() : tf.constant(Double.NaN));
+    data.add(norm);
+    return tf.withName("check_finite").assertThat(finite, data);
+  }
+
+  private static final Set<String> WRITE_OPS =
+      Set.of("VariableV2", "Variable", "VarHandleOp", "Assign", "AssignAdd", "AssignSub", "AssignVariableOp",
+          NativeKernels.KAFISTO_DYNAMICS, NativeKernels.KAFISTO_DYNAMICS_FIXED_Q, NativeKernels.APOLLO);
+
+  /** update() computes; it may not create state or write (those go through build() and the UpdateStep). */
+  private void rejectWritesIn(Set<GraphOperation> before) {
+    for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
+      GraphOperation op = it.next();
+      if (before.contains(op) || graph.isInitializer(op)) {
+        continue;
+      }
+      String type = op.type();
+      if (WRITE_OPS.contains(type) || type.startsWith("Apply") || type.startsWith("ResourceApply")
+          || type.startsWith("Scatter")) {
+        throw new IllegalStateException(
+            scopeName + ": update() built the write op '" + op.name() + "' (" + type + ") itself; create state in"
+                + " build() and request writes through UpdateStep.assign/descend/inPlace, which order them after"
+                + " every read of the step");
+      }
+    }
+  }
+
+  private Set<GraphOperation> allOps() {
+    Set<GraphOperation> ops = new HashSet<>();
+    for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
+      ops.add(it.next());
+    }
+    return ops;
+  }
+
+  /** The ops built since {@code before} that no other new op consumes (state and initializers aside). */
+  private List<Op> sinks(Set<GraphOperation> before) {
+    List<GraphOperation> created = new ArrayList<>();
+    for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
+      GraphOperation op = it.next();
+      if (!before.contains(op) && !graph.isInitializer(op) && !Variable.OP_NAME.equals(op.type())) {
+        created.add(op);
+      }
+    }
+    Set<GraphOperation> consumed = new HashSet<>();
+    for (GraphOperation op : created) {
+      for (Operand<?> input : op.inputs()) {
+        consumed.add((GraphOperation) input.op());
+      }
+      consumed.addAll(op.controlInputs());
+    }
+    List<Op> sinks = new ArrayList<>();
+    for (GraphOperation op : created) {
+      if (!consumed.contains(op)) {
+        sinks.add(asOp(op));
+      }
+    }
+    return sinks;
+  }
+
+  private static Op asOp(GraphOperation op) {
+    return new Op() {
+      @Override
+      public org.tensorflow.ExecutionEnvironment env() {
+        return op.env();
+      }
+
+      @Override
+      public Operation op() {
+        return op;
+      }
+    };
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -494,7 +824,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
     for (Layer<?> layer : layers) {
       Operand scale = layer.type() == TFloat64.class ? factor : tf.dtypes.cast(factor, layer.type());
       Operand gradient = tf.math.mul((Operand) layer.gradient(), scale);
-      clipped.add(new Layer(layer.name(), layer.variable(), layer.value(), gradient, layer.size()));
+      clipped.add(layer.withGradient(gradient));
     }
     return clipped;
   }
@@ -527,7 +857,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
     return variables;
   }
 
-  private static Set<GraphOperation> reachableOps(Operand<?> from) {
+  static Set<GraphOperation> reachableOps(Operand<?> from) {
     Set<GraphOperation> seen = new LinkedHashSet<>();
     Deque<GraphOperation> todo = new ArrayDeque<>();
     Operation start = from.op();
@@ -545,5 +875,19 @@ public abstract class LossAwareOptimizer extends Optimizer {
       }
     }
     return seen;
+  }
+
+  /** The optimizer's scope, for package helpers (accumulation). */
+  Ops scopeOps() {
+    return scope;
+  }
+
+  /** Creates a slot for package helpers (accumulation). */
+  <T extends TType> Variable<T> zeroSlot(Layer<T> layer, String name) {
+    return createZeroSlot(layer, name);
+  }
+
+  Map<String, Map<String, Variable<?>>> slotsView() {
+    return new LinkedHashMap<>(slots);
   }
 }

@@ -5,37 +5,53 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.tensorflow.Graph;
 
 /**
- * Common part of the optimizer builders: the learning-rate schedule, gradient clipping, the name scope, and setting
- * hyperparameters by name from text ({@code --set key=value} in the CLI, config files).
+ * Builds an optimizer from its {@link OptimizerSpec}: typed setters in the subclasses ({@code Adam.builder()
+ * .beta1(0.95)}), {@link #set(String, String)} from text, variable groups, the learning-rate schedule, the name
+ * scope and the finiteness check.
  *
- * <p>Setters only record values; {@link #build(Graph)} validates all of them (ranges and combinations) and throws an
- * {@link IllegalArgumentException} naming the parameter and its allowed range.
+ * <p>Setters only record values; {@link #validate()} checks all of them against their declarations and the spec's
+ * cross-checks, without a graph, and {@link #build(Graph)} validates and builds. Errors are
+ * {@link IllegalArgumentException}s naming the optimizer, the hyperparameter and what it takes, e.g.
+ * {@code "adam: beta1 must be in [0, 1), got 1.2"}.
  *
  * @param <B> the concrete builder
  * @param <O> the optimizer it builds
  */
-public abstract class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAwareOptimizer> {
-  private final String optimizerName;
-  private final Map<String, Consumer<String>> setters = new LinkedHashMap<>();
+public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAwareOptimizer> {
+  private static final Pattern GROUP_KEY = Pattern.compile("group\\[(.*)\\]\\.([A-Za-z0-9]+)");
+
+  private final OptimizerSpec spec;
+  private final Class<O> type;
+  private final Map<String, Object> values = new LinkedHashMap<>();
+  private final List<VariableGroup> groups = new ArrayList<>();
   private Schedule learningRate;
-  private double clipNorm = 0;
   private boolean checkFinite;
   private String name;
 
   /**
-   * @param optimizerName the registry name ("kafisto"), used in messages and as the default name scope
-   * @param defaultLearningRate the documented default learning rate
+   * @param spec the optimizer's declaration
+   * @param type the class {@link #build} returns
    */
-  protected OptimizerBuilder(String optimizerName, double defaultLearningRate) {
-    this.optimizerName = optimizerName;
-    this.learningRate = Schedule.constant(defaultLearningRate);
-    this.name = optimizerName;
-    key("lr", text -> lr(number("lr", text)));
-    key("clipNorm", text -> clipNorm(number("clipNorm", text)));
+  protected OptimizerBuilder(OptimizerSpec spec, Class<O> type) {
+    this.spec = spec;
+    this.type = type;
+    this.name = spec.name();
+  }
+
+  /** A builder for any spec, typed as the base optimizer. */
+  static OptimizerBuilder<?, LossAwareOptimizer> of(OptimizerSpec spec) {
+    return new Untyped(spec);
+  }
+
+  private static final class Untyped extends OptimizerBuilder<Untyped, LossAwareOptimizer> {
+    Untyped(OptimizerSpec spec) {
+      super(spec, LossAwareOptimizer.class);
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -43,9 +59,75 @@ public abstract class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O exten
     return (B) this;
   }
 
+  /** The spec this builder builds. */
+  public OptimizerSpec spec() {
+    return spec;
+  }
+
+  /**
+   * Sets a hyperparameter.
+   *
+   * @throws IllegalArgumentException if the spec does not declare it (the message lists the valid keys)
+   */
+  public <V> B set(Hyperparameter<V> parameter, V value) {
+    Hyperparameter<?> declared = declared(parameter.key());
+    if (declared.key().equals("lr")) {
+      return lr(parameter.type() == Double.class && value != null ? (Double) value : Double.NaN);
+    }
+    values.put(declared.key(), value);
+    return self();
+  }
+
+  /**
+   * Sets a hyperparameter from text: {@code key} is a name from {@link #keys()}, or
+   * {@code group[SELECTOR].key} for a variable group (see {@link VariableGroup}).
+   *
+   * @param key the key
+   * @param value its value as text (numbers, booleans, choice names, case-insensitive)
+   * @throws IllegalArgumentException for an unknown key (the message lists the valid ones) or an unparsable value
+   */
+  public B set(String key, String value) {
+    if (key == null) {
+      throw new IllegalArgumentException(spec.name() + ": no hyperparameter name given");
+    }
+    Matcher group = GROUP_KEY.matcher(key.trim());
+    if (group.matches()) {
+      return group(group.group(1), group.group(2), value);
+    }
+    Hyperparameter<?> declared = declared(key.trim());
+    Object parsed = declared.parse(spec.name(), value);
+    if (declared.key().equals("lr")) {
+      return lr((Double) parsed);
+    }
+    values.put(declared.key(), parsed);
+    return self();
+  }
+
+  /**
+   * Sets a hyperparameter for a group of variables from text.
+   *
+   * @param selector a regular expression on variable names or a rank condition (see {@link VariableGroup})
+   * @param key a hyperparameter that may differ per variable
+   * @param value its value as text
+   */
+  public B group(String selector, String key, String value) {
+    Hyperparameter<?> declared = declared(key);
+    return group(withParsed(VariableGroup.of(selector), declared, value));
+  }
+
+  private <V> VariableGroup withParsed(VariableGroup group, Hyperparameter<V> parameter, String text) {
+    return group.with(parameter, parameter.parse(spec.name(), text));
+  }
+
+  /** Adds a variable group (its values are validated with the rest). */
+  public B group(VariableGroup group) {
+    groups.add(group);
+    return self();
+  }
+
   /** Sets a constant learning rate (KaFiStO: gain multiplier). */
   public B lr(double value) {
-    this.learningRate = Schedule.constant(Hyperparameters.finite(optimizerName, "lr", value));
+    this.learningRate = Schedule.constant(checkedFinite("lr", value));
     return self();
   }
 
@@ -60,13 +142,33 @@ public abstract class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O exten
    * configuration-driven caller scales with a schedule.
    */
   public double baseLearningRate() {
-    return learningRate.initialValue();
+    return learningRate == null ? spec.learningRate().defaultValue() : learningRate.initialValue();
   }
 
   /** Clips the gradients by their global L2 norm to at most {@code value} (0, the default, turns clipping off). */
   public B clipNorm(double value) {
-    this.clipNorm = value;
-    return self();
+    return set(CommonHyperparameters.CLIP_NORM, value);
+  }
+
+  /** Weight decay (for optimizers that leave it to the base, in {@code weightDecayMode}; else as documented). */
+  public B weightDecay(double value) {
+    return set(declaredDouble("weightDecay"), value);
+  }
+
+  /** Lookahead every {@code steps} steps with slow step size {@code alpha} (see {@link CommonHyperparameters}). */
+  public B lookahead(long steps, double alpha) {
+    set(CommonHyperparameters.LOOKAHEAD_STEPS, steps);
+    return set(CommonHyperparameters.LOOKAHEAD_ALPHA, alpha);
+  }
+
+  /** Keeps an exponential moving average of the weights with this decay and evaluates it. */
+  public B emaDecay(double decay) {
+    return set(CommonHyperparameters.EMA_DECAY, decay);
+  }
+
+  /** One update per {@code batches} runs of the train op, on the mean of their gradients. */
+  public B accumulate(long batches) {
+    return set(CommonHyperparameters.ACCUMULATE, batches);
   }
 
   /**
@@ -83,98 +185,104 @@ public abstract class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O exten
   /** The name scope of the optimizer's ops and state (default: the optimizer's name, made unique in the graph). */
   public B name(String value) {
     if (value == null || value.isBlank()) {
-      throw new IllegalArgumentException(optimizerName + ": name must not be empty");
+      throw new IllegalArgumentException(spec.name() + ": name must not be empty");
     }
     this.name = value;
     return self();
   }
 
-  /**
-   * Sets a hyperparameter from text.
-   *
-   * @param key a name from {@link #keys()}
-   * @param value its value as text (numbers, booleans, enum names, case-insensitive)
-   * @return this builder
-   * @throws IllegalArgumentException for an unknown key (the message lists the valid ones) or an unparsable value
-   */
-  public B set(String key, String value) {
-    Consumer<String> setter = setters.get(key);
-    if (setter == null) {
-      throw new IllegalArgumentException(
-          "unknown hyperparameter '" + key + "' for " + optimizerName + "; valid keys: " + String.join(", ", keys()));
-    }
-    if (value == null) {
-      throw new IllegalArgumentException(optimizerName + ": no value given for " + key);
-    }
-    setter.accept(value.trim());
-    return self();
-  }
-
   /** The hyperparameter names {@link #set} accepts, in documentation order. */
   public List<String> keys() {
-    return new ArrayList<>(setters.keySet());
+    List<String> keys = new ArrayList<>();
+    for (Hyperparameter<?> p : spec.hyperparameters()) {
+      keys.add(p.key());
+    }
+    return keys;
   }
-
-  /** Validates the hyperparameters and builds the optimizer in {@code graph}. */
-  public abstract O build(Graph graph);
 
   /** The registry name, e.g. "kafisto". */
   public String optimizerName() {
-    return optimizerName;
+    return spec.name();
   }
 
-  protected final void key(String key, Consumer<String> setter) {
-    setters.put(key, setter);
-  }
-
-  protected final Schedule learningRateSchedule() {
-    return Hyperparameters.nonNegative(optimizerName, "lr", learningRate);
-  }
-
-  protected final double clipNormValue() {
-    if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
-      throw Hyperparameters.invalid(optimizerName, "clipNorm", ">= 0 (0 = off)", clipNorm);
+  /**
+   * Checks every value against its declaration and the spec's cross-checks. Needs no graph.
+   *
+   * @return the configuration {@link #build} would use
+   * @throws IllegalArgumentException naming the first invalid hyperparameter and what it takes
+   */
+  public OptimizerConfig validate() {
+    String opt = spec.name();
+    Schedule lr = learningRate == null ? Schedule.constant(spec.learningRate().defaultValue()) : learningRate;
+    Hyperparameters.nonNegative(opt, "lr", lr);
+    Map<String, Object> checked = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      checked.put(e.getKey(), checkValue(spec.hyperparameter(e.getKey()), e.getValue()));
     }
-    return clipNorm;
-  }
-
-  protected final boolean checkFiniteValue() {
-    return checkFinite;
-  }
-
-  protected final String nameValue() {
-    return name;
-  }
-
-  protected final double number(String key, String text) {
-    try {
-      return Double.parseDouble(text);
-    } catch (NumberFormatException e) {
+    for (VariableGroup group : groups) {
+      for (Map.Entry<Hyperparameter<?>, Object> e : group.values().entrySet()) {
+        Hyperparameter<?> declared = declared(e.getKey().key());
+        if (!declared.isPerVariable()) {
+          throw new IllegalArgumentException(
+              opt + ": " + declared.key() + " is shared by all variables and cannot be set per group (group["
+                  + group.selector() + "]); per-variable keys: " + String.join(", ", perVariableKeys()));
+        }
+        checkValue(declared, e.getValue());
+      }
+    }
+    OptimizerConfig config = new OptimizerConfig(spec, checked, lr, groups, name, checkFinite);
+    if (!spec.supportsAccumulation() && config.get(CommonHyperparameters.ACCUMULATE) > 1) {
       throw new IllegalArgumentException(
-          optimizerName + ": " + key + " must be a number, got '" + text + "'", e);
+          opt + ": accumulate must be 1 (its update measures each minibatch's loss), got "
+              + config.get(CommonHyperparameters.ACCUMULATE));
     }
+    spec.check(config);
+    return config;
   }
 
-  protected final long integer(String key, String text) {
-    try {
-      return Long.parseLong(text);
-    } catch (NumberFormatException e) {
+  /** Validates the hyperparameters and builds the optimizer in {@code graph}. */
+  public O build(Graph graph) {
+    return type.cast(spec.create(graph, validate()));
+  }
+
+  private List<String> perVariableKeys() {
+    List<String> keys = new ArrayList<>();
+    for (Hyperparameter<?> p : spec.hyperparameters()) {
+      if (p.isPerVariable()) {
+        keys.add(p.key());
+      }
+    }
+    return keys;
+  }
+
+  @SuppressWarnings("unchecked")
+  private Object checkValue(Hyperparameter<?> parameter, Object value) {
+    if (value == null) {
+      throw new IllegalArgumentException(spec.name() + ": " + parameter.key() + " must not be null");
+    }
+    return ((Hyperparameter<Object>) parameter).check(spec.name(), value);
+  }
+
+  private Hyperparameter<?> declared(String key) {
+    Hyperparameter<?> declared = spec.hyperparameter(key);
+    if (declared == null) {
       throw new IllegalArgumentException(
-          optimizerName + ": " + key + " must be an integer, got '" + text + "'", e);
+          "unknown hyperparameter '" + key + "' for " + spec.name() + "; valid keys: " + String.join(", ", keys())
+              + ", group[SELECTOR].KEY");
     }
+    return declared;
   }
 
-  protected final boolean bool(String key, String text) {
-    if (text.equalsIgnoreCase("true")) {
-      return true;
+  @SuppressWarnings("unchecked")
+  private Hyperparameter<Double> declaredDouble(String key) {
+    Hyperparameter<?> declared = declared(key);
+    if (declared.type() != Double.class) {
+      throw new IllegalArgumentException(spec.name() + ": " + key + " is not a number");
     }
-    if (text.equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw new IllegalArgumentException(optimizerName + ": " + key + " must be true or false, got '" + text + "'");
+    return (Hyperparameter<Double>) declared;
   }
 
-  protected final <E extends Enum<E>> E choice(String key, Class<E> type, String text) {
-    return Hyperparameters.parseEnum(optimizerName, key, type, text);
+  private double checkedFinite(String key, double value) {
+    return Hyperparameters.finite(spec.name(), key, value);
   }
 }

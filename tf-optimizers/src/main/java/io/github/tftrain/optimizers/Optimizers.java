@@ -1,13 +1,12 @@
 package io.github.tftrain.optimizers;
 
-import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.function.Supplier;
 
 /**
- * The optimizers by name, for configuration-driven code (the CLI's {@code --optimizer NAME --set key=value}).
+ * The optimizers by name, for configuration-driven code (the CLI's {@code --optimizer NAME --set key=value}): the
+ * built-in ones and those of every {@link OptimizerProvider} on the class path. For a registry of your own without
+ * the class path, use {@link OptimizerRegistry#builtIn()} and {@link OptimizerRegistry#with}.
  *
  * <pre>{@code
  * OptimizerBuilder<?, ?> builder = Optimizers.builder("kafisto");
@@ -16,21 +15,26 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public final class Optimizers {
-  private static final Map<String, Supplier<OptimizerBuilder<?, ?>>> BUILDERS = new LinkedHashMap<>();
-
-  static {
-    BUILDERS.put("kafisto", Kafisto::builder);
-    BUILDERS.put("apollo", Apollo::builder);
-    BUILDERS.put("sgd", Sgd::builder);
-    BUILDERS.put("adam", Adam::builder);
-    BUILDERS.put("adamw", AdamW::builder);
-  }
-
   private Optimizers() {}
 
-  /** The registered names: kafisto, apollo, sgd, adam, adamw. */
+  /** The built-in optimizers and the class path's providers (looked up once; the registry is immutable). */
+  public static OptimizerRegistry registry() {
+    return Holder.REGISTRY;
+  }
+
+  /** The registered names. */
   public static List<String> names() {
-    return List.copyOf(BUILDERS.keySet());
+    return registry().names();
+  }
+
+  /** The registered specs. */
+  public static Collection<OptimizerSpec> specs() {
+    return registry().specs();
+  }
+
+  /** The spec of a registered optimizer (see {@link OptimizerRegistry#spec}). */
+  public static OptimizerSpec spec(String name) {
+    return registry().spec(name);
   }
 
   /**
@@ -39,13 +43,12 @@ public final class Optimizers {
    * @param name a registered name (case-insensitive)
    * @throws IllegalArgumentException for an unknown name; the message lists the known ones
    */
-  public static OptimizerBuilder<?, ?> builder(String name) {
-    Supplier<OptimizerBuilder<?, ?>> supplier =
-        name == null ? null : BUILDERS.get(name.trim().toLowerCase(Locale.ROOT));
-    if (supplier == null) {
-      throw new IllegalArgumentException(
-          "unknown optimizer '" + name + "'; valid: " + String.join(", ", BUILDERS.keySet()));
-    }
-    return supplier.get();
+  public static OptimizerBuilder<?, LossAwareOptimizer> builder(String name) {
+    return registry().builder(name);
+  }
+
+  private static final class Holder {
+    static final OptimizerRegistry REGISTRY =
+        OptimizerRegistry.builtIn().withProviders(Optimizers.class.getClassLoader());
   }
 }

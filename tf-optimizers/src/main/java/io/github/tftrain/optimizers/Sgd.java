@@ -1,14 +1,10 @@
 package io.github.tftrain.optimizers;
 
-import io.github.tftrain.optimizers.schedule.Schedule;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.train.ApplyMomentum;
+import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.family.TType;
 
 /**
@@ -16,7 +12,7 @@ import org.tensorflow.types.family.TType;
  * {@code torch.optim.SGD} (dampening 0):
  *
  * <pre>
- * g = g + wd x
+ * g = g + wd x                 (the base's L2 weight decay)
  * b = μ b + g                  (b = g on the first step: the buffer starts at 0)
  * g = nesterov ? g + μ b : b   (when μ &gt; 0)
  * x = x - lr g
@@ -26,17 +22,42 @@ import org.tensorflow.types.family.TType;
  * is exactly the above. Defaults: lr 1e-3, momentum 0, nesterov false, weight decay 0.
  */
 public final class Sgd extends LossAwareOptimizer {
-  private final Config config;
-  private final Map<String, Variable<? extends TType>> momentumBuffers = new LinkedHashMap<>();
+  /** Momentum μ &gt;= 0. */
+  public static final Hyperparameter<Double> MOMENTUM =
+      Hyperparameter.real("momentum", 0.0, Range.atLeast(0), "momentum μ (0 = plain SGD)");
+  /** Nesterov momentum. */
+  public static final Hyperparameter<Boolean> NESTEROV =
+      Hyperparameter.flag("nesterov", false, "Nesterov momentum (needs momentum > 0)");
+
+  /** The declaration: name, source, defaults. */
+  public static final OptimizerSpec SPEC =
+      OptimizerSpec.builder("sgd")
+          .summary("stochastic gradient descent with (Nesterov) momentum, torch.optim.SGD semantics")
+          .source("Robbins & Monro 1951; Sutskever et al. 2013 (Nesterov); torch.optim.SGD 1.13")
+          .learningRate(1e-3)
+          .weightDecay(WeightDecayMode.L2, 0.0)
+          .hyperparameters(MOMENTUM, NESTEROV)
+          .check(
+              c -> {
+                if (c.get(NESTEROV) && c.get(MOMENTUM) == 0) {
+                  throw Hyperparameters.invalid("sgd", "momentum", "> 0 with nesterov=true", c.get(MOMENTUM));
+                }
+              })
+          .factory(Sgd::new)
+          .build();
+
+  private final double momentum;
+  private final boolean nesterov;
 
   /** SGD with the default configuration. */
   public Sgd(Graph graph) {
     this(graph, builder().validate());
   }
 
-  private Sgd(Graph graph, Config config) {
-    super(graph, config.name, config.lr, config.clipNorm, config.checkFinite);
-    this.config = config;
+  private Sgd(Graph graph, OptimizerConfig config) {
+    super(graph, config);
+    this.momentum = config.get(MOMENTUM);
+    this.nesterov = config.get(NESTEROV);
   }
 
   /** A builder with the documented defaults. */
@@ -44,16 +65,11 @@ public final class Sgd extends LossAwareOptimizer {
     return new Builder();
   }
 
-  /** The configuration this optimizer was built with. */
-  public Config config() {
-    return config;
-  }
-
   @Override
   protected void build(List<Layer<?>> layers) {
-    if (config.momentum > 0) {
+    if (momentum > 0) {
       for (Layer<?> layer : layers) {
-        momentumBuffers.put(layer.name(), createZeroSlot(layer, "momentum"));
+        createZeroSlot(layer, "momentum");
       }
     }
   }
@@ -66,97 +82,35 @@ public final class Sgd extends LossAwareOptimizer {
   }
 
   private <T extends TType> void updateLayer(UpdateStep step, Layer<T> layer) {
-    Ops tf = step.tf();
     Operand<T> lr = step.cast(step.learningRate(), layer.type());
-    Operand<T> g = layer.gradient();
-    if (config.weightDecay != 0) {
-      g = Tensors.add(tf, g, Tensors.mul(tf, step.cast(tf.constant(config.weightDecay), layer.type()), layer.value()));
-      step.dependOn(g);
-    }
-    step.dependOn(lr);
-    Operand<T> gradient = g;
-    if (config.momentum == 0) {
-      step.inPlace(after -> after.train.applyGradientDescent(layer.variable(), lr, gradient));
+    Operand<T> gradient = layer.gradient();
+    if (momentum == 0) {
+      step.inPlaceAfterDecay(layer, after -> after.train.applyGradientDescent(layer.variable(), lr, gradient));
       return;
     }
-    @SuppressWarnings("unchecked")
-    Variable<T> buffer = (Variable<T>) momentumBuffers.get(layer.name());
-    Operand<T> momentum = step.cast(tf.constant(config.momentum), layer.type());
-    step.inPlace(
+    Variable<T> buffer = slot(layer, "momentum");
+    Operand<T> mu = step.scalar(momentum, layer.type());
+    step.inPlaceAfterDecay(
+        layer,
         after ->
             after.train.applyMomentum(
-                layer.variable(), buffer, lr, gradient, momentum, ApplyMomentum.useNesterov(config.nesterov)));
-  }
-
-  /** The validated, immutable hyperparameters. */
-  public static final class Config {
-    public final Schedule lr;
-    public final double momentum;
-    public final boolean nesterov;
-    public final double weightDecay;
-    public final double clipNorm;
-    /** Whether a step with a non-finite loss or gradient fails before writing anything. */
-    public final boolean checkFinite;
-    public final String name;
-
-    private Config(Builder b) {
-      this.lr = b.learningRateSchedule();
-      this.clipNorm = b.clipNormValue();
-      this.checkFinite = b.checkFiniteValue();
-      this.name = b.nameValue();
-      this.momentum = Hyperparameters.nonNegative("sgd", "momentum", b.momentum);
-      if (b.nesterov && momentum == 0) {
-        throw Hyperparameters.invalid("sgd", "momentum", "> 0 with nesterov=true", momentum);
-      }
-      this.nesterov = b.nesterov;
-      this.weightDecay = Hyperparameters.nonNegative("sgd", "weightDecay", b.weightDecay);
-    }
-
-    @Override
-    public String toString() {
-      return "sgd(lr=" + lr + ", momentum=" + momentum + ", nesterov=" + nesterov + ", weightDecay=" + weightDecay
-          + ", clipNorm=" + clipNorm + ")";
-    }
+                layer.variable(), buffer, lr, gradient, mu, ApplyMomentum.useNesterov(nesterov)));
   }
 
   /** Builds {@link Sgd}. */
   public static final class Builder extends OptimizerBuilder<Builder, Sgd> {
-    private double momentum = 0;
-    private boolean nesterov = false;
-    private double weightDecay = 0;
-
     private Builder() {
-      super("sgd", 1e-3);
-      key("momentum", v -> momentum(number("momentum", v)));
-      key("nesterov", v -> nesterov(bool("nesterov", v)));
-      key("weightDecay", v -> weightDecay(number("weightDecay", v)));
+      super(SPEC, Sgd.class);
     }
 
     /** Momentum μ >= 0 (default 0). */
     public Builder momentum(double value) {
-      this.momentum = value;
-      return this;
+      return set(MOMENTUM, value);
     }
 
     /** Nesterov momentum (needs momentum &gt; 0; default false). */
     public Builder nesterov(boolean value) {
-      this.nesterov = value;
-      return this;
-    }
-
-    /** L2 weight decay >= 0 added to the gradient (default 0). */
-    public Builder weightDecay(double value) {
-      this.weightDecay = value;
-      return this;
-    }
-
-    Config validate() {
-      return new Config(this);
-    }
-
-    @Override
-    public Sgd build(Graph graph) {
-      return new Sgd(graph, validate());
+      return set(NESTEROV, value);
     }
   }
 }

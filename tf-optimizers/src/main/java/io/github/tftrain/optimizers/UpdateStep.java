@@ -2,12 +2,15 @@ package io.github.tftrain.optimizers;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
@@ -15,12 +18,15 @@ import org.tensorflow.types.family.TType;
 /**
  * Everything one optimizer step may read, and the writes it asks for.
  *
- * <p>An optimizer's {@link LossAwareOptimizer#update} computes new values as pure tensors from the reads here, then
- * registers the writes with {@link #assign} (copy a new value into a state variable) or {@link #inPlace} (a fused
- * kernel such as {@code ApplyAdam} that reads and writes its variables itself). The base class issues every write only
- * after every new value, gradient and loss of the step has been computed. This ordering matters for legacy
- * {@code VariableV2} state: a read of such a variable aliases its buffer, so without it a gradient op still reading a
- * weight could see the weight's updated value, or one layer could see another's new state.
+ * <p>An optimizer's {@link LossAwareOptimizer#update} computes new values as pure tensors from the reads here
+ * ({@link Layer#value()}, {@link Layer#gradient()}, {@link #read} of a slot), then requests the writes:
+ * {@link #assign} (copy a new value into a state variable), {@link #descend} (move a variable along a direction,
+ * with the base's decoupled weight decay), {@link #inPlace} (a fused kernel such as {@code ApplyAdam} that reads and
+ * writes its variables itself). The base class issues every write only after every op built during
+ * {@code update} (and every gradient and the loss) has run. This ordering matters for legacy {@code VariableV2}
+ * state: a read of such a variable aliases its buffer, so without it a gradient op still reading a weight could see
+ * the weight's updated value, or one layer could see another's new state. An optimizer cannot get it wrong: the
+ * writes are built after {@code update} returns, and {@code update} may not build write ops itself.
  */
 public final class UpdateStep {
   private final Ops tf;
@@ -28,21 +34,26 @@ public final class UpdateStep {
   private final Operand<TInt64> step;
   private final Operand<TFloat64> learningRate;
   private final LossStatistics loss;
-  private final List<Op> computed = new ArrayList<>();
+  private final OptimizerConfig config;
   private final List<Function<Ops, Op>> writes = new ArrayList<>();
   private final List<Function<Ops, Op>> lateWrites = new ArrayList<>();
+  private final Set<String> decayed = new HashSet<>();
+  private final Set<String> written = new HashSet<>();
+  private Operand<TFloat64> count;
 
   UpdateStep(
       Ops tf,
       List<Layer<?>> layers,
       Operand<TInt64> step,
       Operand<TFloat64> learningRate,
-      LossStatistics loss) {
+      LossStatistics loss,
+      OptimizerConfig config) {
     this.tf = tf;
     this.layers = Collections.unmodifiableList(new ArrayList<>(layers));
     this.step = step;
     this.learningRate = learningRate;
     this.loss = loss;
+    this.config = config;
   }
 
   /** Ops to build the step's computations with, under the optimizer's name scope. */
@@ -65,7 +76,15 @@ public final class UpdateStep {
     return tf.dtypes.cast(step, TFloat64.class);
   }
 
-  /** The scheduled learning rate (KaFiStO: gain) at {@link #step()}, float64. */
+  /** t = step + 1: the 1-based count of this update, as the papers write it (float64). */
+  public Operand<TFloat64> count() {
+    if (count == null) {
+      count = tf.math.add(stepAsDouble(), tf.constant(1.0));
+    }
+    return count;
+  }
+
+  /** The learning rate (KaFiStO: gain) this step applies, float64. */
   public Operand<TFloat64> learningRate() {
     return learningRate;
   }
@@ -75,6 +94,26 @@ public final class UpdateStep {
     return Optional.ofNullable(loss);
   }
 
+  /** The optimizer's configuration. */
+  public OptimizerConfig config() {
+    return config;
+  }
+
+  /** A hyperparameter's value for one variable (its group's, else the optimizer's). */
+  public <V> V hyperparameter(Hyperparameter<V> parameter, Layer<?> layer) {
+    return config.get(parameter, layer);
+  }
+
+  /** A scalar constant in a layer's element type. */
+  public <T extends TType> Operand<T> scalar(double value, Class<T> type) {
+    return cast(tf.constant(value), type);
+  }
+
+  /** This step's read of a state variable (one read; every write waits for it). */
+  public <T extends TType> Operand<T> read(Variable<T> state) {
+    return tf.identity(state);
+  }
+
   /**
    * Requests {@code state <- newValue} once the step's computations are done.
    *
@@ -82,13 +121,41 @@ public final class UpdateStep {
    * @param newValue its value after this step
    */
   public <T extends TType> void assign(Operand<T> state, Operand<T> newValue) {
-    computed.add(newValue);
+    written.add(state.op().name());
     writes.add(after -> after.assign(state, newValue));
   }
 
   /**
+   * Requests {@code x ← x − lr·direction} for a layer's variable, after the base's decoupled weight decay when the
+   * optimizer's spec leaves weight decay to the base and its mode is decoupled:
+   * {@code x ← (x − (lr·wd)·x) − lr·direction}.
+   *
+   * @param layer the layer whose variable moves
+   * @param direction the update direction (the optimizer's step before the learning rate)
+   */
+  public <T extends TType> void descend(Layer<T> layer, Operand<T> direction) {
+    Operand<T> lr = cast(learningRate, layer.type());
+    Operand<T> start = decayedValue(layer, lr);
+    assign(layer.variable(), Tensors.sub(tf, start, Tensors.mul(tf, lr, direction)));
+  }
+
+  /**
+   * The layer's value after the base's decoupled weight decay, {@code x − (lr·wd)·x} (x itself when there is none),
+   * for optimizers that compute their new weights from it and {@link #assign} them.
+   */
+  public <T extends TType> Operand<T> decayedValue(Layer<T> layer, Operand<T> lr) {
+    decayed.add(layer.name());
+    double wd = decoupledDecay(layer);
+    if (wd == 0) {
+      return layer.value();
+    }
+    Operand<T> rate = Tensors.mul(tf, lr, cast(tf.constant(wd), layer.type()));
+    return Tensors.sub(tf, layer.value(), Tensors.mul(tf, rate, layer.value()));
+  }
+
+  /**
    * Requests a fused in-place kernel (which reads and writes its variables itself) once the step's computations are
-   * done. Its tensor inputs should come from this step's computations, registered with {@link #dependOn}.
+   * done. Its tensor inputs are computations of this step.
    *
    * @param kernel builds the kernel with the given ops (which carry the ordering)
    * @return a handle to the kernel's op, for {@link #lateWrite} values computed from its outputs
@@ -101,6 +168,26 @@ public final class UpdateStep {
           return pending.op;
         });
     return pending;
+  }
+
+  /**
+   * As {@link #inPlace}, for a kernel that updates {@code layer}'s variable, after the base's decoupled weight decay
+   * applied in place ({@code x ← x − (lr·wd)·x}, TF's {@code ApplyGradientDescent} with the variable as its delta)
+   * when the spec leaves weight decay to the base and its mode is decoupled.
+   */
+  public <T extends TType> PendingKernel inPlaceAfterDecay(Layer<T> layer, Function<Ops, Op> kernel) {
+    decayed.add(layer.name());
+    double wd = decoupledDecay(layer);
+    if (wd == 0) {
+      return inPlace(kernel);
+    }
+    Operand<T> rate = Tensors.mul(tf, cast(learningRate, layer.type()), cast(tf.constant(wd), layer.type()));
+    return inPlace(
+        after -> {
+          // The delta input is a read of the variable itself; the kernel reads each element before it writes it.
+          Op decay = after.train.applyGradientDescent(layer.variable(), rate, after.identity(layer.variable()));
+          return kernel.apply(after.withControlDependencies(List.of(decay)));
+        });
   }
 
   /**
@@ -125,19 +212,9 @@ public final class UpdateStep {
     }
   }
 
-  /** Marks a computed tensor as an input the writes must wait for (new values given to {@link #assign} already are). */
-  public void dependOn(Op value) {
-    computed.add(value);
-  }
-
   /** Casts a float64 scalar to a layer's element type (no-op for float64). */
   public <T extends TType> Operand<T> cast(Operand<TFloat64> value, Class<T> type) {
-    if (type == TFloat64.class) {
-      @SuppressWarnings("unchecked")
-      Operand<T> same = (Operand<T>) value;
-      return same;
-    }
-    return tf.dtypes.cast(value, type);
+    return LossAwareOptimizer.castScalar(tf, value, type);
   }
 
   /** Casts a layer-typed tensor to float64 (no-op for float64). */
@@ -153,8 +230,26 @@ public final class UpdateStep {
     return Tensors.squaredNorm(tf, x, allowXla);
   }
 
-  List<Op> computed() {
-    return computed;
+  private double decoupledDecay(Layer<?> layer) {
+    if (config.spec().weightDecayMode() == null
+        || config.get(CommonHyperparameters.WEIGHT_DECAY_MODE) != WeightDecayMode.DECOUPLED) {
+      return 0;
+    }
+    return config.get(CommonHyperparameters.WEIGHT_DECAY, layer);
+  }
+
+  /** Fails the build when the base's decoupled decay applies to a layer whose update did not go through it. */
+  void checkDecayApplied(String optimizer, WeightDecayMode specMode) {
+    if (specMode == null) {
+      return;
+    }
+    for (Layer<?> layer : layers) {
+      if (decoupledDecay(layer) != 0 && !decayed.contains(layer.name())) {
+        throw new IllegalStateException(
+            optimizer + ": decoupled weight decay applies to '" + layer.name() + "' but update() moved it without "
+                + "UpdateStep.descend, decayedValue or inPlaceAfterDecay");
+      }
+    }
   }
 
   List<Function<Ops, Op>> writes() {

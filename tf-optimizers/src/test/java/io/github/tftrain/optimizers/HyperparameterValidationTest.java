@@ -58,8 +58,9 @@ class HyperparameterValidationTest {
     IllegalArgumentException unknown =
         assertThrows(IllegalArgumentException.class, () -> Optimizers.builder("kafisto").set("gamma", "1"));
     assertEquals(
-        "unknown hyperparameter 'gamma' for kafisto; valid keys: lr, clipNorm, variant, alpha, sigmaX, sigmaP, "
-            + "sigmaC, q, qP, adaptiveQ, betaX, r, betaR, rInit, lossTarget, lossOffset, layerwise, weightDecay, kernel",
+        "unknown hyperparameter 'gamma' for kafisto; valid keys: lr, variant, alpha, sigmaX, sigmaP, sigmaC, q, qP, "
+            + "adaptiveQ, betaX, r, betaR, rInit, lossTarget, lossOffset, layerwise, weightDecay, kernel, clipNorm, "
+            + "lookaheadSteps, lookaheadAlpha, emaDecay, accumulate, group[SELECTOR].KEY",
         unknown.getMessage());
     IllegalArgumentException variant =
         assertThrows(IllegalArgumentException.class, () -> Optimizers.builder("kafisto").set("variant", "momentum"));
@@ -100,31 +101,32 @@ class HyperparameterValidationTest {
 
   @Test
   void defaultsAreThePapersAndTheAuthors() {
-    Kafisto.Config dynamics = Kafisto.builder().validate();
+    Kafisto.Config dynamics = Kafisto.builder().config();
     assertEquals(Kafisto.Variant.DYNAMICS, dynamics.variant);
     assertEquals(List.of(0.9, 0.1, 0.1, 0.0, 0.01, 0.01, 0.9, 0.9, 1.0, 0.0, 0.0),
         List.of(dynamics.alpha, dynamics.sigmaX, dynamics.sigmaP, dynamics.sigmaC, dynamics.q, dynamics.qP,
             dynamics.betaX, dynamics.betaR, dynamics.rInit, dynamics.lossTarget, dynamics.weightDecay));
     assertTrue(dynamics.adaptiveQ && dynamics.layerwise && dynamics.r == null && dynamics.lossOffset == null);
     assertEquals(1.0, dynamics.lr.valueAt(0));
-    Kafisto.Config vanilla = Kafisto.builder().variant(Kafisto.Variant.VANILLA).validate();
+    Kafisto.Config vanilla = Kafisto.builder().variant(Kafisto.Variant.VANILLA).config();
     assertEquals(1.0, vanilla.q);
     assertEquals(0.1, vanilla.sigmaX);
     assertTrue(!vanilla.adaptiveQ);
 
-    Apollo.Config apollo = Apollo.builder().validate();
+    Apollo.Config apollo = Apollo.builder().config();
     assertEquals(List.of(0.01, 0.9, 1e-4, 0.01, 1e-5, 0.0),
         List.of(apollo.lr.valueAt(0), apollo.beta, apollo.eps, apollo.sigma, apollo.initLr, apollo.weightDecay));
     assertEquals(500, apollo.warmup);
     assertEquals(Apollo.Rebound.CONSTANT, apollo.rebound);
     assertEquals(Apollo.WeightDecayType.L2, apollo.weightDecayType);
     assertEquals(
-        Apollo.WeightDecayType.DECOUPLED, Apollo.builder().rebound(Apollo.Rebound.BELIEF).validate().weightDecayType);
+        Apollo.WeightDecayType.DECOUPLED, Apollo.builder().rebound(Apollo.Rebound.BELIEF).config().weightDecayType);
 
-    Adam.Config adamW = AdamW.builder().validate();
+    OptimizerConfig adamW = AdamW.builder().validate();
     assertEquals(List.of(1e-3, 0.9, 0.999, 1e-8, 0.01),
-        List.of(adamW.lr.valueAt(0), adamW.beta1, adamW.beta2, adamW.eps, adamW.weightDecay));
-    assertEquals(0.0, Adam.builder().validate().weightDecay);
+        List.of(adamW.learningRate().valueAt(0), adamW.get(Adam.BETA1), adamW.get(Adam.BETA2), adamW.get(Adam.EPS),
+            adamW.get(CommonHyperparameters.WEIGHT_DECAY)));
+    assertEquals(0.0, Adam.builder().validate().get(CommonHyperparameters.WEIGHT_DECAY));
   }
 
   private static void assertMessage(Runnable build, String message) {

@@ -30,9 +30,7 @@ public interface OptimizerFactory {
    */
   static OptimizerFactory of(String optimizer, Map<String, String> settings) {
     Map<String, String> copy = new LinkedHashMap<>(settings);
-    try (Graph probe = new Graph()) {
-      configured(optimizer, copy).build(probe);
-    }
+    configured(optimizer, copy).validate();
     return (graph, name) -> configured(optimizer, copy).name(name).checkFinite(true).build(graph);
   }
 
