@@ -129,7 +129,7 @@ public final class Dcgan {
   /**
    * Builds both WGAN-GP losses. The critic loss sees the generated images behind a stop-gradient (the critic's
    * optimizer trains only the critic); its gradient with respect to the critic's weights is second order (through
-   * the penalty), which the gradients registered by {@link io.github.tftrain.models.gradients.MissingGradients}
+   * the penalty), which the gradients registered by {@link io.github.tftrain.gradients.MissingGradients}
    * provide. ε is a stateless random function of (seed, {@link Network#step()}).
    *
    * @param net a scope for the loss ops

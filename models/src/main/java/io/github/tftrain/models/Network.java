@@ -33,7 +33,7 @@ import org.tensorflow.types.family.TFloating;
  * </ul>
  *
  * Scopes made with {@link #scope} share these collections; {@link #sibling} starts a new set. Creating a network registers the gradients TensorFlow
- * lacks ({@link io.github.tftrain.models.gradients.MissingGradients}).
+ * lacks ({@link io.github.tftrain.gradients.MissingGradients}).
  *
  * @param <T> float32 (models) or float64 (gradient checks)
  */
@@ -96,7 +96,7 @@ public final class Network<T extends TFloating> {
     if (type != TFloat32.class && type != TFloat64.class) {
       throw new IllegalArgumentException("networks are float32 or float64, not " + type.getSimpleName());
     }
-    io.github.tftrain.models.gradients.MissingGradients.register();
+    io.github.tftrain.gradients.MissingGradients.register();
     Ops root = Ops.create(graph);
     Shared<T> shared = new Shared<>(graph, type, init, seed, root);
     return new Network<>(shared, new Owned<>(), root.withSubScope(name));

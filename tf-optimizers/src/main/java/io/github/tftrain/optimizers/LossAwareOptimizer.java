@@ -1,5 +1,6 @@
 package io.github.tftrain.optimizers;
 
+import io.github.tftrain.gradients.MissingGradients;
 import io.github.tftrain.optimizers.schedule.Schedule;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -423,6 +424,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
   }
 
   List<GradAndVar<?>> gradients(LossStatistics stats, List<? extends Variable<?>> variables) {
+    MissingGradients.register(); // TF-Java's own ops, e.g. sparseSoftmaxCrossEntropyWithLogits, lack some gradients
     Set<GraphOperation> reachable = reachableOps(stats.objective());
     List<Output<?>> reached = new ArrayList<>();
     for (Variable<?> variable : variables) {

@@ -1,6 +1,6 @@
 package io.github.tftrain.models.losses;
 
-import io.github.tftrain.models.gradients.MissingGradients;
+import io.github.tftrain.gradients.MissingGradients;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;

@@ -2,6 +2,7 @@ package io.github.tftrain.models.gradients;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.tftrain.gradients.MissingGradients;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -3,25 +3,21 @@ package io.github.tftrain.models.gradients;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.tftrain.gradients.MissingGradients;
 import io.github.tftrain.models.gradients.FiniteDifferences.Input;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
 import org.tensorflow.types.TFloat64;
-import org.tensorflow.types.family.TType;
 
 /**
- * Each registered gradient against finite differences: the op whose gradient was missing is built directly and
- * differentiated, so the registered function is what is checked (in float64).
+ * Each gradient {@link MissingGradients} (module tf-gradients) registers against finite differences: the op whose
+ * gradient was missing is built directly and differentiated, so the registered function is what is checked (in
+ * float64).
  */
 class MissingGradientsTest {
   private static final double TOLERANCE = 1e-6;
-
-  @SuppressWarnings("unchecked")
-  private static Operand<TFloat64> f64(Operand<TType> x) {
-    return (Operand<TFloat64>) (Operand<?>) x;
-  }
 
   @Test
   void registersOncePerProcess() {
@@ -59,14 +55,14 @@ class MissingGradientsTest {
   @Test
   void tanhGrad() {
     FiniteDifferences.check(
-        "TanhGrad", (tf, x) -> f64(Raw.op(tf, "TanhGrad", x.get(0), x.get(1))), TOLERANCE,
+        "TanhGrad", (tf, x) -> tf.math.tanhGrad(x.get(0), x.get(1)), TOLERANCE,
         Input.random(5, -0.9, 0.9, 0, 6), Input.random(6, -1, 1, 0, 6));
   }
 
   @Test
   void sigmoidGrad() {
     FiniteDifferences.check(
-        "SigmoidGrad", (tf, x) -> f64(Raw.op(tf, "SigmoidGrad", x.get(0), x.get(1))), TOLERANCE,
+        "SigmoidGrad", (tf, x) -> tf.math.sigmoidGrad(x.get(0), x.get(1)), TOLERANCE,
         Input.random(7, 0.05, 0.95, 0, 6), Input.random(8, -1, 1, 0, 6));
   }
 

@@ -1,4 +1,4 @@
-package io.github.tftrain.models.gradients;
+package io.github.tftrain.gradients;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,7 +18,8 @@ import org.tensorflow.types.family.TType;
 /**
  * Registers, once per process, the gradients that TensorFlow's C++ gradient registry (which TF-Java uses) lacks and
  * that tftrain's models need, including what second-order gradients (WGAN-GP's gradient penalty) need through dense,
- * convolutional, ReLU, LeakyReLU, tanh and sigmoid networks.
+ * convolutional, ReLU, LeakyReLU, tanh and sigmoid networks. tf-optimizers registers them before it builds
+ * gradients, and the models' {@code Network} when it is created, so TF-Java code trained with either needs no call.
  *
  * <pre>
  * SparseSoftmaxCrossEntropyWithLogits  d features = dLoss[:, None] * backprop  (+ the Hessian term for d backprop)

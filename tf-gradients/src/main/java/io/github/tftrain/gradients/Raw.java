@@ -1,4 +1,4 @@
-package io.github.tftrain.models.gradients;
+package io.github.tftrain.gradients;
 
 import java.util.List;
 import org.tensorflow.GraphOperation;
