@@ -438,6 +438,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
       return pairs;
     }
     Output<?>[] xs = reached.toArray(new Output<?>[0]);
+    RawVariableReads.check(scopeName, stats.objective(), reached);
     // Each call gets its own prefix: TF refuses a prefix that already names nodes.
     String prefix = scopeName + "/gradients" + (gradientCalls == 0 ? "" : "_" + gradientCalls);
     gradientCalls++;
