@@ -202,6 +202,14 @@ public abstract class LossAwareOptimizer extends Optimizer {
   protected abstract void update(UpdateStep step);
 
   /**
+   * The learning rate this step applies, given the schedule's value at the step (a float64 scalar). The default is
+   * the schedule's value; Apollo overrides it with its warmup. {@link #learningRate()} and {@link UpdateStep#learningRate()} return this.
+   */
+  protected Operand<TFloat64> stepLearningRate(Ops tf, Operand<TInt64> step, Operand<TFloat64> scheduled) {
+    return scheduled;
+  }
+
+  /**
    * Creates a float64 scalar state variable {@code <name scope>/<name>} initialised to {@code initial}.
    *
    * @param name the variable's name inside the optimizer's scope
@@ -407,7 +415,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
     rawLayers = layers(tf, gradsAndVars);
     List<Layer<?>> layers = clipNorm == 0 ? rawLayers : clip(tf, rawLayers);
     build(layers);
-    learningRateAtStep = tf.identity(learningRate.value(tf, step));
+    learningRateAtStep = tf.identity(stepLearningRate(tf, step, learningRate.value(tf, step)));
     UpdateStep updateStep = new UpdateStep(tf, layers, step, learningRateAtStep, loss);
     update(updateStep);
 

@@ -65,7 +65,10 @@ public final class UpdateStep {
     return tf.dtypes.cast(step, TFloat64.class);
   }
 
-  /** The scheduled learning rate (KaFiStO: gain) at {@link #step()}, float64. */
+  /**
+   * The learning rate (KaFiStO: gain) this step applies, float64: the schedule's value at {@link #step()}, or what
+   * the optimizer's {@code stepLearningRate} makes of it (Apollo's warmup).
+   */
   public Operand<TFloat64> learningRate() {
     return learningRate;
   }
