@@ -76,7 +76,7 @@ public final class CompareCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--out " + root + " already exists; choose a new folder");
     }
     PrintWriter printer = spec.commandLine().getOut();
-    Runs runs = new Runs(printer, quiet, threads == null ? 0 : threads);
+    Runs runs = new Runs(printer, spec.commandLine().getErr(), quiet, threads == null ? 0 : threads);
     List<Row> rows = new ArrayList<>();
     Map<String, Path> metrics = new LinkedHashMap<>();
     for (Map.Entry<String, TrainConfig> e : configs.entrySet()) {
