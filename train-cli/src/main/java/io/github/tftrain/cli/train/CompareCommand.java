@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
       "Train the same model, data and seed with each optimizer, one run directory per optimizer under --out, then "
           + "write comparison.md / comparison.csv (final and best metrics, time) and comparison.png (the metric, "
           + "or the training loss, per epoch for every optimizer).",
-      "Takes the train options; --lr and --set apply to every optimizer, so prefer a preset's lr.OPTIMIZER values."
+      "Takes the train options; --lr and --set apply to every optimizer, so prefer a preset's lr.OPTIMIZER and "
+          + "set.OPTIMIZER.KEY values."
     })
 public final class CompareCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
