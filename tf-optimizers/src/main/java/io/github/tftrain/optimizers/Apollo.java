@@ -9,6 +9,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
 /**
@@ -33,7 +34,8 @@ import org.tensorflow.types.family.TType;
  * </pre>
  *
  * <p>The warmup interpolates towards the schedule's value at step 0 (the base lr); after warmup the schedule
- * replaces lr, as torch schedulers do with the authors' code.
+ * replaces lr, as torch schedulers do with the authors' code. {@link #learningRate()} is curLr, the rate the step
+ * applies (the warmup's during warmup).
  *
  * <p>Defaults: lr 0.01, β 0.9, eps 1e-4, rebound constant, σ 0.01, warmup 500, initLr lr/1000, weight decay 0 of
  * type l2 (constant rebound) or decoupled (belief rebound).
@@ -100,22 +102,29 @@ public final class Apollo extends LossAwareOptimizer {
     }
   }
 
+  /**
+   * curLr: a linear warmup from initLr to the base lr over the first {@code warmup} steps, then the schedule. This is
+   * what {@link #learningRate()} reports and what {@link UpdateStep#learningRate()} gives {@link #update}.
+   */
+  @Override
+  protected Operand<TFloat64> stepLearningRate(Ops tf, Operand<TInt64> step, Operand<TFloat64> scheduled) {
+    if (config.warmup == 0) {
+      return scheduled;
+    }
+    Operand<TFloat64> t = tf.dtypes.cast(step, TFloat64.class);
+    double base = config.lr.initialValue();
+    Operand<TFloat64> warm =
+        tf.math.add(
+            tf.constant(config.initLr),
+            tf.math.mul(tf.constant((base - config.initLr) / config.warmup), t));
+    return tf.select(tf.math.less(t, tf.constant((double) config.warmup)), warm, scheduled);
+  }
+
   @Override
   protected void update(UpdateStep step) {
     Ops tf = step.tf();
-    // curLr: linear warmup from initLr to the base lr over `warmup` steps, then the schedule.
+    Operand<TFloat64> learningRate = step.learningRate(); // curLr, warmup included (stepLearningRate)
     Operand<TFloat64> t = step.stepAsDouble();
-    Operand<TFloat64> learningRate;
-    if (config.warmup > 0) {
-      double base = config.lr.initialValue();
-      Operand<TFloat64> warm =
-          tf.math.add(
-              tf.constant(config.initLr),
-              tf.math.mul(tf.constant((base - config.initLr) / config.warmup), t));
-      learningRate = tf.select(tf.math.less(t, tf.constant((double) config.warmup)), warm, step.learningRate());
-    } else {
-      learningRate = step.learningRate();
-    }
     // Bias-corrected averaging weight α = (1 - β) / (1 - β^t), t after the increment.
     Operand<TFloat64> tNext = tf.math.add(t, tf.constant(1.0));
     Operand<TFloat64> alpha =
@@ -298,6 +307,7 @@ public final class Apollo extends LossAwareOptimizer {
     public final double eps;
     public final Rebound rebound;
     public final double sigma;
+    /** Warmup steps: the first {@code warmup} steps apply the warmup's rate instead of the schedule's. */
     public final long warmup;
     public final double initLr;
     public final double weightDecay;
@@ -360,7 +370,7 @@ public final class Apollo extends LossAwareOptimizer {
       return set(SIGMA, value);
     }
 
-    /** Number of warmup steps >= 0 (default 500). */
+    /** Number of warmup steps >= 0 (default 500): the first steps apply initLr + (lr - initLr) t / warmup. */
     public Builder warmup(long value) {
       return set(WARMUP, value);
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat64;
@@ -45,7 +46,8 @@ import org.tensorflow.types.family.TType;
  * <p><b>One session run is one step.</b> The predict of step k+1 is folded into the end of step k, so between steps
  * the state holds predicted quantities: the model variables hold x̂ (where the next loss is evaluated), the
  * {@code velocity} slot holds v̂, and {@code p_xx, p_xv, p_vv} (Vanilla: {@code p}) hold P̂. The {@code average} slot
- * holds x_avg after the last update and {@code r} the last R. Before the first step, x̂ = x₀, v̂ = 0 and
+ * holds x_avg after the last update, {@code r} the last R and, with adaptive Q, {@code state_noise} the qX in P̂xx.
+ * Before the first step, x̂ = x₀, v̂ = 0 and
  * P̂ = F P₀ Fᵀ + diag(q, qP) with P₀ = [[sigmaX, sigmaC], [sigmaC, sigmaP]] (Vanilla: P̂ = sigmaX + q): the first
  * predict uses the starting value of qX, and adaptive Q takes over from the second.
  *
@@ -79,6 +81,8 @@ public final class Kafisto extends LossAwareOptimizer {
   private Variable<TFloat64> pxv;
   private Variable<TFloat64> pvv;
   private Variable<TFloat64> r;
+  /** Adaptive Q only: the qX added into P̂xx by the last predict (the configured q before the first step). */
+  private Variable<TFloat64> qX;
   private final Map<String, Variable<? extends TType>> velocity = new LinkedHashMap<>();
   private final Map<String, Variable<? extends TType>> average = new LinkedHashMap<>();
 
@@ -97,6 +101,23 @@ public final class Kafisto extends LossAwareOptimizer {
     super(graph, configuration);
     this.config = new Config(configuration);
     this.kernel = config.kernel.resolve("kafisto");
+  }
+
+  /**
+   * Dynamics: the filter's posterior estimate x = x̂ − v̂/α of the weights. Between steps the variables hold the
+   * predicted x̂ = x + v (where the next loss is evaluated) and the {@code velocity} slot holds v̂ = α v, so the
+   * weights to evaluate and export are x̂ − v̂/α. Vanilla predicts x̂ = x, and with α = 0 the velocity is not
+   * recoverable from v̂ = 0: both evaluate the variables themselves.
+   */
+  @Override
+  protected <T extends TType> Operand<T> evaluationValue(Ops tf, Layer<T> layer) {
+    if (config.variant != Variant.DYNAMICS || config.alpha == 0) {
+      return null;
+    }
+    @SuppressWarnings("unchecked")
+    Variable<T> v = (Variable<T>) velocity.get(layer.name());
+    Operand<T> inverseAlpha = LossAwareOptimizer.castScalar(tf, tf.constant(1 / config.alpha), layer.type());
+    return Tensors.sub(tf, tf.identity(layer.variable()), Tensors.mul(tf, inverseAlpha, tf.identity(v)));
   }
 
   /** The kernel the Dynamics update runs on here: NATIVE or GRAPH (Vanilla always uses ApplyGradientDescent). */
@@ -141,6 +162,9 @@ public final class Kafisto extends LossAwareOptimizer {
           average.put(layer.name(), createZeroSlot(layer, "average"));
         }
       }
+      if (config.adaptiveQ) {
+        qX = createScalar("state_noise", config.q); // the q in P̂₁ above
+      }
     }
     if (config.r == null) {
       r = createScalar("r", config.rInit);
@@ -157,6 +181,11 @@ public final class Kafisto extends LossAwareOptimizer {
     Operand<TFloat64> lr = step.learningRate();
     Operand<TFloat64> pHatXX = tf.identity(pxx);
     Operand<TFloat64> pHatXV = config.variant == Variant.DYNAMICS ? tf.identity(pxv) : null;
+    // The qX inside P̂xx: written with P̂xx by the previous step (adaptive Q), else the fixed q. A read of state,
+    // taken before any write like every other value of the step, so fetching it alone changes nothing. A copy
+    // (Snapshot), not an Identity: a read of a legacy variable aliases its buffer, which this step's assign of the
+    // next qX overwrites before the fetched value is returned.
+    stateNoise = tf.withName("state_noise").snapshot(qX != null ? qX : tf.constant(config.q));
 
     // R (eq 23): running average of the loss's second moment, updated before use.
     Operand<TFloat64> measurement;
@@ -203,8 +232,7 @@ public final class Kafisto extends LossAwareOptimizer {
       for (LayerTerms layerTerms : terms) {
         updateVanillaLayer(step, layerTerms, gainOfLayer.get(layerTerms.layer.name()), pHatXX);
       }
-      stateNoise = tf.withName("state_noise").constant(config.q);
-      step.assign(pxx, tf.math.add(posteriorXX, stateNoise)); // next predict: P̂ = P + q
+      step.assign(pxx, tf.math.add(posteriorXX, tf.constant(config.q))); // next predict: P̂ = P + q
     } else {
       Operand<TFloat64> pHatVV = tf.identity(pvv);
       Operand<TFloat64> posteriorXV = tf.math.sub(pHatXV, tf.math.mul(h, tf.math.mul(pHatXX, pHatXV)));
@@ -223,16 +251,19 @@ public final class Kafisto extends LossAwareOptimizer {
               nativeDynamicsLayer(step, layerTerms.layer, gainOfLayer.get(layerTerms.layer.name()), pHatXX, pHatXV));
         }
         if (!config.adaptiveQ) {
-          step.assign(pxx, tf.math.add(predictedXX, stateNoise(tf, tf.constant(0.0), parameterCount)));
+          step.assign(pxx, tf.math.add(predictedXX, nextStateNoise(tf, tf.constant(0.0), parameterCount)));
         } else {
-          // qX needs the kernels' deviation sums, so P̂xx is written after them.
+          // qX needs the kernels' deviation sums, so P̂xx and qX are written after them.
           step.lateWrite(
             after -> {
               Operand<TFloat64> deviation = after.constant(0.0);
               for (UpdateStep.PendingKernel k : kernels) {
                 deviation = after.math.add(deviation, k.op().op().<TFloat64>output(0));
               }
-              return after.assign(pxx, after.math.add(predictedXX, stateNoise(after, deviation, parameterCount)));
+              Operand<TFloat64> next = nextStateNoise(after, deviation, parameterCount);
+              Op writePxx = after.assign(pxx, after.math.add(predictedXX, next));
+              Op writeQx = after.assign(qX, next);
+              return after.withControlDependencies(List.of(writePxx, writeQx)).noOp();
             });
         }
       } else {
@@ -244,12 +275,16 @@ public final class Kafisto extends LossAwareOptimizer {
             deviation = tf.math.add(deviation, layerDeviation);
           }
         }
-        step.assign(pxx, tf.math.add(predictedXX, stateNoise(tf, deviation, parameterCount)));
+        Operand<TFloat64> next = nextStateNoise(tf, deviation, parameterCount);
+        step.assign(pxx, tf.math.add(predictedXX, next));
+        if (qX != null) {
+          step.assign(qX, next);
+        }
       }
     }
 
     // Diagnostics: posterior σx², R and the step size lr P̂xx (L - L_min) / S over all layers as one. They read
-    // the filter state, so they join the computations every write waits for (stateNoise is set with qX above).
+    // the filter state, so they join the computations every write waits for (as stateNoise, read above).
     Operand<TFloat64> wholeInnovation = tf.math.add(tf.math.mul(pHatXX, whole.squaredGradient), measurement);
     sigmaX2 = tf.withName("sigma_x2").identity(posteriorXX);
     measurementNoise = tf.withName("measurement_noise").identity(measurement);
@@ -268,14 +303,11 @@ public final class Kafisto extends LossAwareOptimizer {
     return tf.constant(config.lossTarget);
   }
 
-  /** qX for the next predict: adaptive (eq 25, (1/n) Σ_i ‖x_i - x_avg_i‖²) or the fixed q; also the diagnostic. */
-  private Operand<TFloat64> stateNoise(Ops tf, Operand<TFloat64> deviation, long parameterCount) {
-    Operand<TFloat64> qX =
-        config.adaptiveQ && parameterCount > 0
-            ? tf.math.div(deviation, tf.constant((double) parameterCount))
-            : tf.constant(config.q);
-    stateNoise = tf.withName("state_noise").identity(qX);
-    return stateNoise;
+  /** qX for the next predict (Dynamics): adaptive (eq 25, (1/n) Σ_i ‖x_i - x_avg_i‖²) or the fixed q. */
+  private Operand<TFloat64> nextStateNoise(Ops tf, Operand<TFloat64> deviation, long parameterCount) {
+    return config.adaptiveQ && parameterCount > 0
+        ? tf.math.div(deviation, tf.constant((double) parameterCount))
+        : tf.constant(config.q);
   }
 
   /**
@@ -377,7 +409,13 @@ public final class Kafisto extends LossAwareOptimizer {
     return built(measurementNoise, "measurementNoise()");
   }
 
-  /** qX for the next predict (eq 25, or the fixed q); fetch with the train op. */
+  /**
+   * The state noise qX inside the predicted covariance P̂ this step starts from: added by the predict at the end of
+   * the previous step (eq 25 from that step's posterior with adaptive Q), the configured q at the first step, and
+   * always q with a fixed Q or in Vanilla. With adaptive Q it reads the {@code state_noise} variable, so it is the
+   * same on both kernels and, like the other diagnostics, fetching it without the train op changes nothing. Fetch
+   * it with the train op to log the step's value.
+   */
   public Operand<TFloat64> stateNoise() {
     return built(stateNoise, "stateNoise()");
   }

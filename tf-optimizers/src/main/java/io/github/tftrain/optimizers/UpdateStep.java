@@ -84,7 +84,10 @@ public final class UpdateStep {
     return count;
   }
 
-  /** The learning rate (KaFiStO: gain) this step applies, float64. */
+  /**
+   * The learning rate (KaFiStO: gain) this step applies, float64: the schedule's value at {@link #step()}, or what
+   * the optimizer's {@code stepLearningRate} makes of it (Apollo's warmup).
+   */
   public Operand<TFloat64> learningRate() {
     return learningRate;
   }

@@ -94,11 +94,15 @@ class FirstStepsByHandTest {
       assertEquals(62.0 / 92, p.x(), EXACT);
       // h = 4/1.84;  σx² = 0.21 - h·0.21² = 2.625/23
       assertEquals(2.625 / 23, d[0], EXACT);
-      // x_avg = 0.1·x₁;  qX = (x₁ - x_avg)² / 1 = (0.9·71/92)²
-      assertEquals(Math.pow(0.9 * 71 / 92, 2), d[1], EXACT);
+      // P̂ of step 1 holds the configured qX = 0.01
+      assertEquals(0.01, d[1], EXACT);
       // The velocity slot holds v̂₂ = 0.9·v₁.
       Variable<TFloat64> velocity = k.getSlot(p.x.asOutput(), "velocity").orElseThrow();
       assertEquals(0.9 * -9.0 / 92, TensorValues.read(p.session, velocity)[0], EXACT);
+      // The predict at the end of step 1 added x_avg = 0.1·x₁;  qX = (x₁ - x_avg)² / 1 = (0.9·71/92)²: P̂ of step 2
+      // holds it.
+      d = p.step(train, List.of(k.stateNoise()));
+      assertEquals(Math.pow(0.9 * 71 / 92, 2), d[0], EXACT);
     }
   }
 

@@ -157,11 +157,17 @@ final class RegressionProblem implements Objective {
       return TFloat32.tensorOf(shape, DataBuffers.of(f, true, false));
     }
 
-    /** Runs {@code train} on minibatch {@code step}, fetching {@code extra} in the same run. */
+    /**
+     * Runs {@code train} on minibatch {@code step}, fetching {@code extra} in the same run; with {@code train} null,
+     * fetches {@code extra} alone (fed minibatch {@code step}).
+     */
     double[] run(org.tensorflow.op.Op train, int step, List<? extends Operand<?>> extra) {
       try (Tensor xs = feed(inputs[step], IN);
           Tensor ys = feed(targets[step], OUT)) {
-        Session.Runner runner = session().runner().feed(x, xs).feed(y, ys).addTarget(train);
+        Session.Runner runner = session().runner().feed(x, xs).feed(y, ys);
+        if (train != null) {
+          runner.addTarget(train);
+        }
         for (Operand<?> e : extra) {
           runner.fetch(e);
         }

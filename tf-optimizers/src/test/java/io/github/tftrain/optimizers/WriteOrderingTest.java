@@ -29,12 +29,12 @@ class WriteOrderingTest {
   static Stream<Arguments> optimizers() {
     return Stream.of(
         Arguments.of("vanilla", (Function<Graph, Kafisto>) g -> Kafisto.builder().variant(Kafisto.Variant.VANILLA).build(g),
-            // P̂ = 1.1, R = 1, S = 5.4: x₁ = 16/27, σx² = 5.5/27, step = 1.1/5.4 (see FirstStepsByHandTest)
-            new double[] {16.0 / 27, 5.5 / 27, 1.0, 1.1 / 5.4}),
+            // P̂ = 1.1, R = 1, S = 5.4: x₁ = 16/27, σx² = 5.5/27, step = 1.1/5.4 (see FirstStepsByHandTest); q = 1
+            new double[] {16.0 / 27, 5.5 / 27, 1.0, 1.1 / 5.4, 1.0}),
         Arguments.of("dynamics graph", (Function<Graph, Kafisto>) g -> Kafisto.builder().kernel(UpdateKernel.GRAPH).build(g),
-            new double[] {62.0 / 92, 2.625 / 23, 1.0, 0.21 / 1.84}),
+            new double[] {62.0 / 92, 2.625 / 23, 1.0, 0.21 / 1.84, 0.01}),
         Arguments.of("dynamics native", (Function<Graph, Kafisto>) g -> Kafisto.builder().kernel(UpdateKernel.NATIVE).build(g),
-            new double[] {62.0 / 92, 2.625 / 23, 1.0, 0.21 / 1.84}));
+            new double[] {62.0 / 92, 2.625 / 23, 1.0, 0.21 / 1.84, 0.01}));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -57,11 +57,14 @@ class WriteOrderingTest {
                 .fetch(k.sigmaX2())
                 .fetch(k.measurementNoise())
                 .fetch(k.effectiveStepSize())
+                .fetch(k.stateNoise())
                 .run()) {
           String at = label + ", repeat " + repeat;
           assertEquals(expected[1], TensorValues.scalar(r.get(0)), 1e-13, at + ": sigmaX2");
           assertEquals(expected[2], TensorValues.scalar(r.get(1)), 1e-13, at + ": R");
           assertEquals(expected[3], TensorValues.scalar(r.get(2)), 1e-13, at + ": effective step");
+          // the qX in step 1's P̂ (the configured q), not the next one the step writes into the same variable
+          assertEquals(expected[4], TensorValues.scalar(r.get(3)), 0.0, at + ": qX");
         }
         assertEquals(expected[0], TensorValues.read(s, x)[0], 1e-13, label + ": x");
       }

@@ -70,7 +70,8 @@ final class ClassifierJob implements Job {
   /**
    * The training columns of a single-optimizer job and the float64 scalars fetched with each step for them: the
    * loss (fetched by the task itself), the learning rate (KaFiStO: its gain), the gradient norm and, with KaFiStO,
-   * its filter state: σx² after the step, R, qX and the effective step size of eq 13.
+   * its filter state: σx² after the step, R, the qX in the step's predicted covariance and the effective step size
+   * of eq 13.
    */
   static void addStepColumns(LossAwareOptimizer optimizer, List<Column> columns,
       List<Operand<TFloat64>> diagnostics) {

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
       "Train the same model, data and seed with each optimizer, one run directory per optimizer under --out, then "
           + "write comparison.md / comparison.csv (final and best metrics, time) and comparison.png (the metric, "
           + "or the training loss, per epoch for every optimizer).",
-      "Takes the train options; --lr and --set apply to every optimizer, so prefer a preset's lr.OPTIMIZER values."
+      "Takes the train options; --lr and --set apply to every optimizer, so prefer a preset's lr.OPTIMIZER and "
+          + "set.OPTIMIZER.KEY values."
     })
 public final class CompareCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -76,7 +77,7 @@ public final class CompareCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--out " + root + " already exists; choose a new folder");
     }
     PrintWriter printer = spec.commandLine().getOut();
-    Runs runs = new Runs(printer, quiet, threads == null ? 0 : threads);
+    Runs runs = new Runs(printer, spec.commandLine().getErr(), quiet, threads == null ? 0 : threads);
     List<Row> rows = new ArrayList<>();
     Map<String, Path> metrics = new LinkedHashMap<>();
     for (Map.Entry<String, TrainConfig> e : configs.entrySet()) {

@@ -1,11 +1,14 @@
 package io.github.tftrain.cli.train;
 
 import io.github.tftrain.cli.models.OptimizerFactory;
+import io.github.tftrain.optimizers.Apollo;
 import io.github.tftrain.optimizers.LossAwareOptimizer;
 import io.github.tftrain.optimizers.OptimizerBuilder;
 import io.github.tftrain.optimizers.Optimizers;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.tensorflow.Graph;
 
 /**
@@ -19,6 +22,8 @@ final class RunOptimizer implements OptimizerFactory {
   private final ScheduleSpec schedule;
   private final long stepsPerEpoch;
   private final long totalSteps;
+  /** Steps of the optimizer's own warmup (Apollo's {@code warmup}), 0 for none. */
+  private final long warmup;
 
   /**
    * @throws IllegalArgumentException for an unknown optimizer, key or value (named in the message)
@@ -31,8 +36,32 @@ final class RunOptimizer implements OptimizerFactory {
     this.stepsPerEpoch = stepsPerEpoch;
     this.totalSteps = totalSteps;
     try (Graph probe = new Graph()) {
-      builder().build(probe);
+      this.warmup = warmupSteps(builder().build(probe));
     }
+  }
+
+  /** The steps of an optimizer's built-in warmup, which runs before (and instead of) the schedule; 0 for none. */
+  static long warmupSteps(LossAwareOptimizer optimizer) {
+    return optimizer instanceof Apollo apollo ? apollo.config().warmup : 0;
+  }
+
+  /** A one-line warning when the optimizer's own warmup covers the whole run; empty otherwise. */
+  Optional<String> warmupWarning() {
+    return warmupWarning(optimizer, warmup, totalSteps);
+  }
+
+  /**
+   * The warning for a warmup of {@code warmup} steps over a run of {@code totalSteps}: the run never leaves the
+   * warmup (its last step has t = totalSteps - 1), so it never reaches the learning rate and never uses the schedule.
+   */
+  static Optional<String> warmupWarning(String optimizer, long warmup, long totalSteps) {
+    if (warmup <= 0 || warmup < totalSteps) {
+      return Optional.empty();
+    }
+    return Optional.of(String.format(Locale.ROOT, "warning: %s's warmup of %d steps covers the whole run of %d steps, "
+        + "so the learning rate never reaches its target and the schedule is never used; shorten it with --set "
+        + "warmup=N (e.g. --set warmup=%d, a tenth of the run; in a preset: set.%s.warmup = N)", optimizer, warmup,
+        totalSteps, Math.max(1, totalSteps / 10), optimizer));
   }
 
   /** The same optimizer with one more setting, if the optimizer has that key (e.g. kernel=graph for export). */

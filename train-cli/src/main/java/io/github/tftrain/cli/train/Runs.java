@@ -17,11 +17,17 @@ import org.tensorflow.TensorFlow;
  */
 final class Runs {
   private final PrintWriter out;
+  private final PrintWriter err;
   private final boolean quiet;
   private final int threads;
 
-  Runs(PrintWriter out, boolean quiet, int threads) {
+  /**
+   * @param out progress and results
+   * @param err warnings about the settings (one line each)
+   */
+  Runs(PrintWriter out, PrintWriter err, boolean quiet, int threads) {
     this.out = out;
+    this.err = err;
     this.quiet = quiet;
     this.threads = threads;
   }
@@ -49,6 +55,7 @@ final class Runs {
   }
 
   private int train(TrainConfig config, RunDirectory run, Job job, boolean resume) throws IOException {
+    warn(err, config, job.stepsPerEpoch());
     Progress progress = new Progress(out, System.console() != null, quiet, 10);
     if (!resume) {
       progress.line(String.format(java.util.Locale.ROOT, "training %s on %s (%s) with %s: %s; run directory %s",
@@ -61,6 +68,15 @@ final class Runs {
         Interrupts interrupts = Interrupts.install()) {
       return new Training(config, run, job, session, progress, interrupts, events).run(resume);
     }
+  }
+
+  /**
+   * Prints to {@code err} what in the settings defeats the run, one line each: an optimizer's own warmup (Apollo's)
+   * that covers every step, so the learning rate never reaches its value and the schedule is never used.
+   */
+  static void warn(PrintWriter err, TrainConfig config, long stepsPerEpoch) {
+    Jobs.optimizer(config, stepsPerEpoch).warmupWarning().ifPresent(err::println);
+    err.flush();
   }
 
   /** config.json: the settings, the versions, the data's facts and the command line. */

@@ -45,7 +45,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    Runs runs = new Runs(out, quiet, threads == null ? 0 : threads);
+    Runs runs = new Runs(out, spec.commandLine().getErr(), quiet, threads == null ? 0 : threads);
     if (resume) {
       if (options.runDir == null) {
         throw new IllegalArgumentException("--resume needs --run-dir DIR (the run to continue)");

@@ -57,7 +57,9 @@ class PresetsTest {
     e.put("main", new Expect("wrn-16-2", null, 8, 64, Map.of(
         "kafisto", new Opt(1.0, "cosine", 5e-4, 0, Map.of()),
         "sgd", new Opt(0.1, "cosine", 5e-4, 0, Map.of()),
-        "adam", new Opt(3e-4, "cosine", 5e-4, 0, Map.of()))));
+        "adam", new Opt(3e-4, "cosine", 5e-4, 0, Map.of()),
+        // Apollo's CIFAR lr; its warmup a tenth of main's 248 steps, not the paper's 500 (longer than the run)
+        "apollo", new Opt(0.01, "cosine", 5e-4, 0, Map.of("warmup", "25")))));
 
     // KaFiStO §5.1 / Table 7: batch 128, wd 5e-4, SGD 0.1 (momentum 0.9), Adam 3e-4, KaFiStO 1.0. 100 epochs: x0.1
     // every 30 (three decays by epoch 100); 200 epochs: CIFAR-10 x0.1 at 150, CIFAR-100 x0.2 at 60, 120, 160.
@@ -220,6 +222,25 @@ class PresetsTest {
             where + ": building the optimizer");
       }
     }
+  }
+
+  /**
+   * The main job (8 epochs of 31 steps) leaves every optimizer's own warmup well before its end, so the schedule
+   * runs and {@code tftrain train --optimizer apollo} and {@code tftrain compare} on it print no warmup warning.
+   */
+  @Test
+  void theMainPresetLeavesEveryWarmupEarly() {
+    long stepsPerEpoch = 31; // 2,000 training images in batches of 64, the partial last one dropped
+    for (String optimizer : expected().get("main").optimizers().keySet()) {
+      TrainConfig config = resolve("main", optimizer);
+      RunOptimizer run = Jobs.optimizer(config, stepsPerEpoch);
+      assertEquals(java.util.Optional.empty(), run.warmupWarning(), optimizer);
+    }
+    TrainConfig apollo = resolve("main", "apollo");
+    long warmup = Long.parseLong(apollo.hyperparameters().get("warmup"));
+    long total = Jobs.totalSteps(apollo, stepsPerEpoch);
+    assertEquals(248, total);
+    assertTrue(warmup > 0 && warmup <= total / 8, "apollo's warmup " + warmup + " of " + total + " steps");
   }
 
   @Test
