@@ -10,6 +10,8 @@ public final class ReferenceAdam implements ReferenceOptimizer {
   public double eps = 1e-8;
   public double weightDecay = 0;
   public boolean decoupled = false;
+  /** Per-variable weight decay (variable groups), or null for {@link #weightDecay} everywhere. */
+  public double[] weightDecayOf = null;
 
   private final double[][] x;
   private final double[][] m;
@@ -32,10 +34,11 @@ public final class ReferenceAdam implements ReferenceOptimizer {
     for (int i = 0; i < x.length; i++) {
       for (int j = 0; j < x[i].length; j++) {
         double g = e.gradients[i][j];
+        double wd = weightDecayOf == null ? weightDecay : weightDecayOf[i];
         if (decoupled) {
-          x[i][j] *= 1 - rate * weightDecay;
+          x[i][j] *= 1 - rate * wd;
         } else {
-          g += weightDecay * x[i][j];
+          g += wd * x[i][j];
         }
         m[i][j] = beta1 * m[i][j] + (1 - beta1) * g;
         v[i][j] = beta2 * v[i][j] + (1 - beta2) * g * g;
@@ -43,6 +46,13 @@ public final class ReferenceAdam implements ReferenceOptimizer {
         double vHat = v[i][j] / c2;
         x[i][j] -= rate * mHat / (Math.sqrt(vHat) + eps);
       }
+    }
+  }
+
+  @Override
+  public void setPoint(double[][] point) {
+    for (int i = 0; i < x.length; i++) {
+      System.arraycopy(point[i], 0, x[i], 0, x[i].length);
     }
   }
 

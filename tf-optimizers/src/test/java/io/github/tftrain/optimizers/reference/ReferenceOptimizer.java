@@ -9,6 +9,11 @@ public interface ReferenceOptimizer {
   /** The point the next loss is evaluated at: what the graph's model variables hold between steps. */
   double[][] currentPoint();
 
+  /** Moves the weights (Lookahead's fast ← slow); references that support wrappers override it. */
+  default void setPoint(double[][] point) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot be wrapped");
+  }
+
   static double[][] copy(double[][] a) {
     double[][] out = new double[a.length][];
     for (int i = 0; i < a.length; i++) {

@@ -36,6 +36,13 @@ public final class ReferenceSgd implements ReferenceOptimizer {
   }
 
   @Override
+  public void setPoint(double[][] point) {
+    for (int i = 0; i < x.length; i++) {
+      System.arraycopy(point[i], 0, x[i], 0, x[i].length);
+    }
+  }
+
+  @Override
   public double[][] currentPoint() {
     return ReferenceOptimizer.copy(x);
   }
