@@ -104,8 +104,7 @@ public final class OptimizerBenchmark implements Callable<Integer> {
 
   /** Builds with the defaults (SGD with momentum 0.9), and the --kernel choice where the optimizer has one. */
   private static Op build(OptimizerBuilder<?, ?> builder, Graph graph, Inputs in) {
-    if (builder.keys().contains("kernel") && !builder.validate().isSet(builder.spec().hyperparameter("kernel"))
-        && !"vanilla".equals(String.valueOf(builder.validate().get(builder.spec().hyperparameter("variant"))))) {
+    if (builder.keys().contains("kernel")) {
       builder.set("kernel", in.kernel().name());
     }
     if (builder.optimizerName().equals("sgd")) {
