@@ -7,5 +7,6 @@ final class BuiltInOptimizers {
   private BuiltInOptimizers() {}
 
   static final List<OptimizerSpec> SPECS =
-      List.of(Kafisto.SPEC, Apollo.SPEC, Sgd.SPEC, Adam.SPEC, AdamW.SPEC);
+      List.of(
+          Kafisto.SPEC, Apollo.SPEC, Sgd.SPEC, Adam.SPEC, AdamW.SPEC, ScheduleFreeAdamW.SPEC, Muon.SPEC);
 }
