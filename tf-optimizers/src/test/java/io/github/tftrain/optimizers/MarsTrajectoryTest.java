@@ -124,6 +124,13 @@ class MarsTrajectoryTest {
       double[] got = TensorValues.read(session, x);
       assertEquals(x1[0], got[0], EXACT);
       assertEquals(x1[1], got[1], EXACT);
+      // The moments hold the clipped c (unclipped, m would be (0.6, -0.8) and v (0.72, 1.28)).
+      double[] m1 = TensorValues.read(session, mars.getSlot(x.asOutput(), "m").orElseThrow());
+      assertEquals(0.3, m1[0], EXACT);
+      assertEquals(-0.4, m1[1], EXACT);
+      double[] v1 = TensorValues.read(session, mars.getSlot(x.asOutput(), "v").orElseThrow());
+      assertEquals(0.18, v1[0], EXACT);
+      assertEquals(0.32, v1[1], EXACT);
       // The previous gradient is kept for step 2.
       double[] gPrev = TensorValues.read(session, mars.getSlot(x.asOutput(), "g_prev").orElseThrow());
       assertEquals(0.3, gPrev[0], EXACT);
