@@ -1,0 +1,170 @@
+package io.github.tftrain.optimizers;
+
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.family.TType;
+
+/**
+ * ADOPT (Taniguchi et al. 2024): Adam with the gradient normalised by the second moment of the <em>previous</em>
+ * steps, and the momentum taken after the normalisation, which makes it converge for any β2.
+ *
+ * <pre>
+ * t = 1:   v = g²                                       (x and m stay as they are)
+ * t ≥ 2:   n = g / max(sqrt(v), eps)
+ *          clip: n = clamp(n, -t^¼, t^¼)
+ *          m = β1 m + (1 - β1) n
+ *          x = x - lr m
+ *          v = β2 v + (1 - β2) g²
+ * </pre>
+ *
+ * <p>Weight decay is the base's, with the authors' two modes: {@code l2} (the default, as the authors'
+ * {@code decouple=False}) adds wd x to g, so it also enters v at t = 1; {@code decoupled} is x = x (1 - lr wd) before
+ * the step on every step that moves x (t ≥ 2), as the authors' {@code decouple=True}; at t = 1 x stays bitwise
+ * unchanged in both modes. The first step is selected in the graph on t = 1 (no control flow).
+ *
+ * <p>Note: the clip bound is t^¼ with t the 1-based step, as the task states it; the authors' code calls its
+ * {@code clip_lambda} with the number of steps before this one (t - 1), i.e. (t - 1)^¼.
+ *
+ * <p>Defaults: lr 1e-3, β1 0.9, β2 0.9999, eps 1e-6, clip true, weight decay 0 (l2). Source: Taniguchi et al.,
+ * ADOPT: Modified Adam Can Converge with Any β2 with the Optimal Rate, NeurIPS 2024; iShohei220/adopt.
+ */
+public final class Adopt extends LossAwareOptimizer {
+  /** β1: decay of the momentum of the normalised gradient. */
+  public static final Hyperparameter<Double> BETA1 =
+      Hyperparameter.real("beta1", 0.9, Range.unitInterval(), "decay of the momentum of the normalised gradient");
+  /** β2: decay of the second moment. */
+  public static final Hyperparameter<Double> BETA2 =
+      Hyperparameter.real("beta2", 0.9999, Range.unitInterval(), "decay of the second moment");
+  /** eps: the floor of sqrt(v). */
+  public static final Hyperparameter<Double> EPS =
+      Hyperparameter.real("eps", 1e-6, Range.atLeast(0), "lower bound of sqrt(v) in the normalisation");
+  /** Clip the normalised gradient to ±t^¼. */
+  public static final Hyperparameter<Boolean> CLIP =
+      Hyperparameter.flag("clip", true, "clip the normalised gradient to [-t^¼, t^¼] (t the 1-based step)");
+
+  /** The declaration: name, source, the authors' defaults. */
+  public static final OptimizerSpec SPEC =
+      OptimizerSpec.builder("adopt")
+          .summary("ADOPT: Adam normalised by the previous steps' second moment, momentum after normalising")
+          .source(
+              "Taniguchi et al., ADOPT: Modified Adam Can Converge with Any β2 with the Optimal Rate, NeurIPS 2024;"
+                  + " iShohei220/adopt")
+          .learningRate(1e-3)
+          .weightDecay(WeightDecayMode.L2, 0.0)
+          .hyperparameters(BETA1, BETA2, EPS, CLIP)
+          .factory(Adopt::new)
+          .build();
+
+  private final double beta1;
+  private final double beta2;
+  private final double eps;
+  private final boolean clip;
+
+  /** ADOPT with the default configuration. */
+  public Adopt(Graph graph) {
+    this(graph, builder().validate());
+  }
+
+  private Adopt(Graph graph, OptimizerConfig config) {
+    super(graph, config);
+    this.beta1 = config.get(BETA1);
+    this.beta2 = config.get(BETA2);
+    this.eps = config.get(EPS);
+    this.clip = config.get(CLIP);
+  }
+
+  /** A builder with the documented defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  protected void build(List<Layer<?>> layers) {
+    for (Layer<?> layer : layers) {
+      createZeroSlot(layer, "m");
+      createZeroSlot(layer, "v");
+    }
+  }
+
+  @Override
+  protected void update(UpdateStep step) {
+    Ops tf = step.tf();
+    Operand<TFloat64> t = step.count();
+    Operand<TBool> first = tf.math.equal(t, tf.constant(1.0));
+    Operand<TFloat64> bound = clip ? tf.math.sqrt(tf.math.sqrt(t)) : null;
+    for (Layer<?> layer : step.layers()) {
+      updateLayer(step, layer, first, bound);
+    }
+  }
+
+  private <T extends TType> void updateLayer(
+      UpdateStep step, Layer<T> layer, Operand<TBool> first, Operand<TFloat64> bound) {
+    Ops tf = step.tf();
+    Class<T> type = layer.type();
+    Operand<T> g = layer.gradient();
+    Variable<T> mSlot = slot(layer, "m");
+    Variable<T> vSlot = slot(layer, "v");
+    Operand<T> m = step.read(mSlot);
+    Operand<T> v = step.read(vSlot);
+    Operand<T> g2 = Tensors.square(tf, g);
+
+    // n = g / max(sqrt(v), eps), clipped to ±t^¼
+    Operand<T> n = Tensors.div(tf, g, Tensors.maximum(tf, Tensors.sqrt(tf, v), step.scalar(eps, type)));
+    if (bound != null) {
+      Operand<T> c = step.cast(bound, type);
+      n = minimum(tf, Tensors.maximum(tf, n, Tensors.neg(tf, c)), c);
+    }
+    // m = β1 m + (1 - β1) n;  x = x - lr m  (x after the base's decoupled decay, if any)
+    Operand<T> mNext =
+        Tensors.add(
+            tf, Tensors.mul(tf, step.scalar(beta1, type), m), Tensors.mul(tf, step.scalar(1 - beta1, type), n));
+    Operand<T> lr = step.cast(step.learningRate(), type);
+    Operand<T> xNext = Tensors.sub(tf, step.decayedValue(layer, lr), Tensors.mul(tf, lr, mNext));
+    // v = β2 v + (1 - β2) g²;  at t = 1: v = g²
+    Operand<T> vNext =
+        Tensors.add(
+            tf, Tensors.mul(tf, step.scalar(beta2, type), v), Tensors.mul(tf, step.scalar(1 - beta2, type), g2));
+
+    // At t = 1 the selects pass the read values through untouched (bitwise), whatever n was.
+    step.assign(mSlot, tf.select(first, m, mNext));
+    step.assign(vSlot, tf.select(first, g2, vNext));
+    step.assign(layer.variable(), tf.select(first, layer.value(), xNext));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static <T extends TType> Operand<T> minimum(Ops tf, Operand<T> a, Operand<T> b) {
+    return (Operand<T>) tf.math.minimum((Operand) a, (Operand) b);
+  }
+
+  /** Builds {@link Adopt}. */
+  public static final class Builder extends OptimizerBuilder<Builder, Adopt> {
+    private Builder() {
+      super(SPEC, Adopt.class);
+    }
+
+    /** β1 in [0, 1), decay of the momentum (default 0.9). */
+    public Builder beta1(double value) {
+      return set(BETA1, value);
+    }
+
+    /** β2 in [0, 1), decay of the second moment (default 0.9999). */
+    public Builder beta2(double value) {
+      return set(BETA2, value);
+    }
+
+    /** eps >= 0, the floor of sqrt(v) (default 1e-6). */
+    public Builder eps(double value) {
+      return set(EPS, value);
+    }
+
+    /** Clip the normalised gradient to ±t^¼ (default true). */
+    public Builder clip(boolean value) {
+      return set(CLIP, value);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package io.github.tftrain.optimizers;
+
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.family.TType;
+
+/**
+ * Lion, EvoLved Sign Momentum (Chen et al. 2023): the step is the sign of an interpolation between the momentum and
+ * the gradient, so every element moves by exactly lr (plus decay); the momentum is then updated with a second, slower
+ * coefficient.
+ *
+ * <pre>
+ * c = β1 m + (1 - β1) g
+ * x = x (1 - lr wd) - lr sign(c)          (the base's decoupled weight decay, as in the paper)
+ * m = β2 m + (1 - β2) g
+ * </pre>
+ *
+ * <p>sign(0) = 0. Because |sign(c)| = 1, Lion's lr is typically 3-10x smaller than AdamW's and its weight decay 3-10x
+ * larger (the paper's advice), so that lr·wd stays comparable.
+ *
+ * <p>Defaults: lr 1e-4, β1 0.9, β2 0.99, weight decay 0 (decoupled). Source: Chen et al., Symbolic Discovery of
+ * Optimization Algorithms, 2023 (Program 1); google/automl lion.
+ */
+public final class Lion extends LossAwareOptimizer {
+  /** β1: the weight of the momentum in the update's interpolation. */
+  public static final Hyperparameter<Double> BETA1 =
+      Hyperparameter.real(
+          "beta1", 0.9, Range.unitInterval(), "interpolation of momentum and gradient inside sign() (the update)");
+  /** β2: decay of the momentum. */
+  public static final Hyperparameter<Double> BETA2 =
+      Hyperparameter.real("beta2", 0.99, Range.unitInterval(), "decay of the momentum (tracked after the update)");
+
+  /** The declaration: name, source, defaults. */
+  public static final OptimizerSpec SPEC =
+      OptimizerSpec.builder("lion")
+          .summary("Lion: the sign of an interpolation of momentum and gradient, decoupled weight decay")
+          .source("Chen et al., Symbolic Discovery of Optimization Algorithms, 2023; google/automl lion")
+          .learningRate(1e-4)
+          .weightDecay(WeightDecayMode.DECOUPLED, 0.0)
+          .hyperparameters(BETA1, BETA2)
+          .factory(Lion::new)
+          .build();
+
+  private final double beta1;
+  private final double beta2;
+
+  /** Lion with the default configuration. */
+  public Lion(Graph graph) {
+    this(graph, builder().validate());
+  }
+
+  private Lion(Graph graph, OptimizerConfig config) {
+    super(graph, config);
+    this.beta1 = config.get(BETA1);
+    this.beta2 = config.get(BETA2);
+  }
+
+  /** A builder with the documented defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  protected void build(List<Layer<?>> layers) {
+    for (Layer<?> layer : layers) {
+      createZeroSlot(layer, "m");
+    }
+  }
+
+  @Override
+  protected void update(UpdateStep step) {
+    for (Layer<?> layer : step.layers()) {
+      updateLayer(step, layer);
+    }
+  }
+
+  private <T extends TType> void updateLayer(UpdateStep step, Layer<T> layer) {
+    Ops tf = step.tf();
+    Class<T> type = layer.type();
+    Operand<T> g = layer.gradient();
+    Variable<T> mSlot = slot(layer, "m");
+    Operand<T> m = step.read(mSlot);
+    // c = β1 m + (1 - β1) g
+    Operand<T> c =
+        Tensors.add(
+            tf, Tensors.mul(tf, step.scalar(beta1, type), m), Tensors.mul(tf, step.scalar(1 - beta1, type), g));
+    // m = β2 m + (1 - β2) g
+    Operand<T> mNew =
+        Tensors.add(
+            tf, Tensors.mul(tf, step.scalar(beta2, type), m), Tensors.mul(tf, step.scalar(1 - beta2, type), g));
+    step.assign(mSlot, mNew);
+    // x = x (1 - lr wd) - lr sign(c)
+    step.descend(layer, sign(tf, c));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static <T extends TType> Operand<T> sign(Ops tf, Operand<T> x) {
+    return (Operand<T>) tf.math.sign((Operand) x);
+  }
+
+  /** Builds {@link Lion}. */
+  public static final class Builder extends OptimizerBuilder<Builder, Lion> {
+    private Builder() {
+      super(SPEC, Lion.class);
+    }
+
+    /** β1 in [0, 1), the momentum's weight inside sign() (default 0.9). */
+    public Builder beta1(double value) {
+      return set(BETA1, value);
+    }
+
+    /** β2 in [0, 1), the momentum's decay (default 0.99). */
+    public Builder beta2(double value) {
+      return set(BETA2, value);
+    }
+  }
+}
