@@ -18,8 +18,8 @@ import org.tensorflow.types.family.TType;
  * x     = x - lr delta
  * </pre>
  *
- * <p>The slots follow torch's state: {@code square_avg} (v) and {@code acc_delta} (u), starting at zero. eps must be
- * &gt; 0 here (torch accepts 0, with which u stays 0 and x never moves).
+ * <p>The slots are {@code v} and {@code u} (torch's {@code square_avg} and {@code acc_delta}), starting at zero. eps
+ * must be &gt; 0 here (torch accepts 0, with which u stays 0 and x never moves).
  *
  * <p>Defaults: lr 1.0, ρ 0.9, eps 1e-6, weight decay 0 (L2).
  */
@@ -66,8 +66,8 @@ public final class Adadelta extends LossAwareOptimizer {
   @Override
   protected void build(List<Layer<?>> layers) {
     for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "square_avg");
-      createZeroSlot(layer, "acc_delta");
+      createZeroSlot(layer, "v");
+      createZeroSlot(layer, "u");
     }
   }
 
@@ -85,8 +85,8 @@ public final class Adadelta extends LossAwareOptimizer {
     Operand<T> r = step.scalar(rho, type);
     Operand<T> oneMinusR = step.scalar(1 - rho, type);
     Operand<T> e = step.scalar(eps, type);
-    Variable<T> vSlot = slot(layer, "square_avg");
-    Variable<T> uSlot = slot(layer, "acc_delta");
+    Variable<T> vSlot = slot(layer, "v");
+    Variable<T> uSlot = slot(layer, "u");
     Operand<T> v =
         Tensors.add(tf, Tensors.mul(tf, r, step.read(vSlot)), Tensors.mul(tf, oneMinusR, Tensors.square(tf, g)));
     Operand<T> std = Tensors.sqrt(tf, Tensors.add(tf, v, e));

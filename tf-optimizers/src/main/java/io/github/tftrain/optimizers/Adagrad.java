@@ -19,7 +19,7 @@ import org.tensorflow.types.family.TType;
  * x   = x - clr g / (sqrt(sum) + eps)
  * </pre>
  *
- * <p>The slot {@code "sum"} holds {@code sum - initialAccumulator}, i.e. Σ g² (zero-initialised like every slot);
+ * <p>The slot {@code sum} holds {@code sum - initialAccumulator}, i.e. Σ g² (zero-initialised like every slot);
  * the step adds the constant back when it reads it. With the default initialAccumulator 0 that is torch's
  * {@code state_sum} exactly; otherwise the sum is rounded in a different order (Σ g² first, then the constant),
  * which changes nothing but the last bit.

@@ -19,8 +19,8 @@ import org.tensorflow.types.family.TType;
  * x = x - (lr / (1 - β1^t)) m / u
  * </pre>
  *
- * <p>The slots follow torch's state: {@code exp_avg} (m) and {@code exp_inf} (u), starting at zero. As in torch, eps
- * enters the maximum (TF's {@code ApplyAdaMax} adds it to the denominator instead).
+ * <p>The slots are {@code m} and {@code u} (torch's {@code exp_avg} and {@code exp_inf}), starting at zero. As in torch,
+ * eps enters the maximum (TF's {@code ApplyAdaMax} adds it to the denominator instead).
  *
  * <p>Defaults: lr 2e-3, β1 0.9, β2 0.999, eps 1e-8, weight decay 0 (L2).
  */
@@ -67,8 +67,8 @@ public final class Adamax extends LossAwareOptimizer {
   @Override
   protected void build(List<Layer<?>> layers) {
     for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "exp_avg");
-      createZeroSlot(layer, "exp_inf");
+      createZeroSlot(layer, "m");
+      createZeroSlot(layer, "u");
     }
   }
 
@@ -88,8 +88,8 @@ public final class Adamax extends LossAwareOptimizer {
     Ops tf = step.tf();
     Class<T> type = layer.type();
     Operand<T> g = layer.gradient();
-    Variable<T> mSlot = slot(layer, "exp_avg");
-    Variable<T> uSlot = slot(layer, "exp_inf");
+    Variable<T> mSlot = slot(layer, "m");
+    Variable<T> uSlot = slot(layer, "u");
     Operand<T> m =
         Tensors.add(
             tf, Tensors.mul(tf, step.scalar(beta1, type), step.read(mSlot)),

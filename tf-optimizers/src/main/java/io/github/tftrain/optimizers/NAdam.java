@@ -23,9 +23,9 @@ import org.tensorflow.types.family.TType;
  * x     = x - lr μ_t+1 / (1 - μprod μ_t+1) m / denom
  * </pre>
  *
- * <p>The slots follow torch's state: {@code exp_avg} (m) and {@code exp_avg_sq} (v), starting at zero. μprod is one
- * float64 scalar state variable, {@code <scope>/mu_product}, updated once per step for all variables (torch keeps one
- * per parameter, all equal; its 1.13 version holds it in the default dtype, float32, where this keeps float64).
+ * <p>The slots are {@code m} and {@code v} (torch's {@code exp_avg} and {@code exp_avg_sq}), starting at zero. μprod
+ * is one float64 scalar state variable, {@code <scope>/mu_product}, updated once per step for all variables (torch
+ * keeps one per parameter, all equal; its 1.13 version holds it as a float32 tensor, where this keeps float64).
  *
  * <p>Defaults: lr 2e-3, β1 0.9, β2 0.999, eps 1e-8, momentum decay 4e-3, weight decay 0 (L2).
  */
@@ -74,8 +74,8 @@ public final class NAdam extends LossAwareOptimizer {
   protected void build(List<Layer<?>> layers) {
     muProduct = createScalar("mu_product", 1.0);
     for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "exp_avg");
-      createZeroSlot(layer, "exp_avg_sq");
+      createZeroSlot(layer, "m");
+      createZeroSlot(layer, "v");
     }
   }
 
@@ -114,8 +114,8 @@ public final class NAdam extends LossAwareOptimizer {
     Ops tf = step.tf();
     Class<T> type = layer.type();
     Operand<T> g = layer.gradient();
-    Variable<T> mSlot = slot(layer, "exp_avg");
-    Variable<T> vSlot = slot(layer, "exp_avg_sq");
+    Variable<T> mSlot = slot(layer, "m");
+    Variable<T> vSlot = slot(layer, "v");
     Operand<T> m =
         Tensors.add(
             tf, Tensors.mul(tf, step.scalar(beta1, type), step.read(mSlot)),

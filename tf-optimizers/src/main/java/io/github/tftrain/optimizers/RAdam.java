@@ -26,8 +26,8 @@ import org.tensorflow.types.family.TType;
  * </pre>
  *
  * <p>ρ_t is a scalar of the step; the graph computes both per-element results and selects one (the rectifier's
- * argument is replaced by 1 on the steps that do not use it, so no NaN is ever computed). The slots follow torch's
- * state: {@code exp_avg} (m) and {@code exp_avg_sq} (v), starting at zero. With β2 = 0.999 the first 5 steps are
+ * argument is replaced by 1 on the steps that do not use it, so no NaN is ever computed). The slots are {@code m} and
+ * {@code v} (torch's {@code exp_avg} and {@code exp_avg_sq}), starting at zero. With β2 = 0.999 the first 5 steps are
  * unrectified.
  *
  * <p>Defaults: lr 1e-3, β1 0.9, β2 0.999, eps 1e-8, weight decay 0 (L2).
@@ -70,8 +70,8 @@ public final class RAdam extends LossAwareOptimizer {
   @Override
   protected void build(List<Layer<?>> layers) {
     for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "exp_avg");
-      createZeroSlot(layer, "exp_avg_sq");
+      createZeroSlot(layer, "m");
+      createZeroSlot(layer, "v");
     }
   }
 
@@ -113,8 +113,8 @@ public final class RAdam extends LossAwareOptimizer {
     Ops tf = step.tf();
     Class<T> type = layer.type();
     Operand<T> g = layer.gradient();
-    Variable<T> mSlot = slot(layer, "exp_avg");
-    Variable<T> vSlot = slot(layer, "exp_avg_sq");
+    Variable<T> mSlot = slot(layer, "m");
+    Variable<T> vSlot = slot(layer, "v");
     Operand<T> m =
         Tensors.add(
             tf, Tensors.mul(tf, step.scalar(beta1, type), step.read(mSlot)),

@@ -19,9 +19,9 @@ import org.tensorflow.types.family.TType;
  * else:          x = x - lr g / avg
  * </pre>
  *
- * <p>The slots follow torch's state: {@code square_avg} (v), {@code grad_avg} (gAvg, when centered),
- * {@code momentum_buffer} (b, when momentum &gt; 0), all starting at zero. Unlike TF's {@code ApplyRMSProp}, eps is
- * added after the square root, as torch does.
+ * <p>The slots are {@code v}, {@code g_avg} (when centered) and {@code momentum} (b, when momentum &gt; 0, as
+ * {@link Sgd}'s); torch's {@code square_avg}, {@code grad_avg} and {@code momentum_buffer}; all start at zero. Unlike
+ * TF's {@code ApplyRMSProp}, eps is added after the square root, as torch does.
  *
  * <p>Defaults: lr 1e-2, α 0.99, eps 1e-8, momentum 0, centered false, weight decay 0 (L2).
  */
@@ -74,12 +74,12 @@ public final class RmsProp extends LossAwareOptimizer {
   @Override
   protected void build(List<Layer<?>> layers) {
     for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "square_avg");
+      createZeroSlot(layer, "v");
       if (centered) {
-        createZeroSlot(layer, "grad_avg");
+        createZeroSlot(layer, "g_avg");
       }
       if (momentum > 0) {
-        createZeroSlot(layer, "momentum_buffer");
+        createZeroSlot(layer, "momentum");
       }
     }
   }
@@ -97,13 +97,13 @@ public final class RmsProp extends LossAwareOptimizer {
     Operand<T> g = layer.gradient();
     Operand<T> a = step.scalar(alpha, type);
     Operand<T> oneMinusA = step.scalar(1 - alpha, type);
-    Variable<T> vSlot = slot(layer, "square_avg");
+    Variable<T> vSlot = slot(layer, "v");
     Operand<T> v =
         Tensors.add(tf, Tensors.mul(tf, a, step.read(vSlot)), Tensors.mul(tf, oneMinusA, Tensors.square(tf, g)));
     step.assign(vSlot, v);
     Operand<T> variance = v;
     if (centered) {
-      Variable<T> gAvgSlot = slot(layer, "grad_avg");
+      Variable<T> gAvgSlot = slot(layer, "g_avg");
       Operand<T> gAvg = Tensors.add(tf, Tensors.mul(tf, a, step.read(gAvgSlot)), Tensors.mul(tf, oneMinusA, g));
       step.assign(gAvgSlot, gAvg);
       variance = Tensors.sub(tf, v, Tensors.square(tf, gAvg));
@@ -111,7 +111,7 @@ public final class RmsProp extends LossAwareOptimizer {
     Operand<T> avg = Tensors.add(tf, Tensors.sqrt(tf, variance), step.scalar(eps, type));
     Operand<T> scaled = Tensors.div(tf, g, avg);
     if (momentum > 0) {
-      Variable<T> bSlot = slot(layer, "momentum_buffer");
+      Variable<T> bSlot = slot(layer, "momentum");
       Operand<T> b = Tensors.add(tf, Tensors.mul(tf, step.scalar(momentum, type), step.read(bSlot)), scaled);
       step.assign(bSlot, b);
       step.descend(layer, b);
