@@ -8,5 +8,8 @@ final class BuiltInOptimizers {
 
   static final List<OptimizerSpec> SPECS =
       List.of(
-          Kafisto.SPEC, Apollo.SPEC, Sgd.SPEC, Adam.SPEC, AdamW.SPEC, ScheduleFreeAdamW.SPEC, Muon.SPEC);
+          Kafisto.SPEC, Apollo.SPEC, Sgd.SPEC, Adam.SPEC, AdamW.SPEC,
+          Adagrad.SPEC, RmsProp.SPEC, Adadelta.SPEC, Adamax.SPEC, NAdam.SPEC, RAdam.SPEC,
+          Lion.SPEC, Signum.SPEC, Adan.SPEC, Adopt.SPEC, AdEMAMix.SPEC, Mars.SPEC, AdaBelief.SPEC, Lamb.SPEC,
+          Lars.SPEC, AdaBound.SPEC, ScheduleFreeAdamW.SPEC, Muon.SPEC);
 }
