@@ -141,6 +141,11 @@ class SettingsTest {
         "--set", "group[.*bias|.*beta|.*gamma].weightDecay=0", "--set", "group[rank=1].weightDecay=0.5");
     assertEquals(Map.of("group[.*bias|.*beta|.*gamma].weightDecay", "0", "group[rank=1].weightDecay", "0.5"),
         config.hyperparameters());
+    // the order is kept (the last matching group wins), also through config.json, which --resume reads
+    List<String> order = List.of("group[.*bias|.*beta|.*gamma].weightDecay", "group[rank=1].weightDecay");
+    assertEquals(order, List.copyOf(config.hyperparameters().keySet()));
+    TrainConfig reread = TrainConfig.fromMap(Json.parseObject(Json.write(config.toMap())));
+    assertEquals(order, List.copyOf(reread.hyperparameters().keySet()));
     try (Graph graph = new Graph()) {
       LossAwareOptimizer optimizer = Jobs.optimizer(config, 10).create(graph, "optimizer");
       OptimizerConfig built = optimizer.configuration();
