@@ -1,6 +1,7 @@
 package io.github.tftrain.cli;
 
 import io.github.tftrain.cli.bench.BenchCommand;
+import io.github.tftrain.cli.optimizers.OptimizersCommand;
 import io.github.tftrain.cli.trace.TraceCommand;
 import io.github.tftrain.cli.train.CompareCommand;
 import io.github.tftrain.cli.train.EvalCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
     versionProvider = Tftrain.Version.class,
     description = "Train with KaFiStO, Apollo and baselines on TensorFlow Java.",
     subcommands = {TrainCommand.class, EvalCommand.class, ExportCommand.class, SampleCommand.class,
-      CompareCommand.class, PresetsCommand.class, TraceCommand.class, BenchCommand.class,
+      CompareCommand.class, PresetsCommand.class, OptimizersCommand.class, TraceCommand.class, BenchCommand.class,
       CommandLine.HelpCommand.class})
 public final class Tftrain implements Runnable {
 
@@ -35,7 +36,7 @@ public final class Tftrain implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: train, eval, export, sample, compare, presets, trace or bench");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: train, eval, export, sample, compare, presets, optimizers, trace or bench");
   }
 
   public static void main(String[] args) {

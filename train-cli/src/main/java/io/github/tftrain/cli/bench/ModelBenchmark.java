@@ -1,6 +1,7 @@
 package io.github.tftrain.cli.bench;
 
 import io.github.tftrain.cli.BadInputException;
+import io.github.tftrain.cli.OptimizerSettings;
 import io.github.tftrain.cli.Tftrain;
 import io.github.tftrain.cli.Xla;
 import io.github.tftrain.cli.models.GanTask;
@@ -83,7 +84,8 @@ public final class ModelBenchmark implements Callable<Integer> {
           + "reports the pipeline's time per batch and how long each step waited for input.")
   Path data;
 
-  @Option(names = "--optimizer", defaultValue = "adam", description = "Optimizer (default: ${DEFAULT-VALUE})")
+  @Option(names = "--optimizer", defaultValue = "adam", completionCandidates = OptimizerSettings.Names.class,
+      description = "Optimizer: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
   String optimizer;
 
   @Option(
@@ -135,7 +137,7 @@ public final class ModelBenchmark implements Callable<Integer> {
         }
       }
     }
-    OptimizerFactory factory = OptimizerFactory.of(optimizer, settings);
+    OptimizerFactory factory = OptimizerFactory.of(optimizer, OptimizerSettings.rejoined(settings));
     SessionConfigs.Precision arithmetic = SessionConfigs.Precision.parse(precision);
     if (xla) {
       Optional<Integer> child = Xla.relaunchIfNeeded();

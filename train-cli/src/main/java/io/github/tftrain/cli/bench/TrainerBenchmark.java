@@ -2,6 +2,7 @@ package io.github.tftrain.cli.bench;
 
 import io.github.tftrain.cli.AtomicFiles;
 import io.github.tftrain.cli.BadInputException;
+import io.github.tftrain.cli.OptimizerSettings;
 import io.github.tftrain.cli.Tftrain;
 import io.github.tftrain.cli.models.ImageClassifierTask;
 import io.github.tftrain.cli.models.ModelSpec;
@@ -123,7 +124,8 @@ public final class TrainerBenchmark implements Callable<Integer> {
   @Option(
       names = "--set",
       paramLabel = "KEY=VALUE",
-      description = "Hyperparameter for every selected optimizer that has the key (repeatable), e.g. kernel=graph")
+      description = "Hyperparameter for every selected optimizer that has the key (repeatable), e.g. kernel=graph "
+          + "or group[rank<2].weightDecay=0")
   Map<String, String> settings = new LinkedHashMap<>();
 
   @Option(names = "--warmup", defaultValue = "3", description = "Untimed runs of each kind first (default: ${DEFAULT-VALUE})")
@@ -297,14 +299,14 @@ public final class TrainerBenchmark implements Callable<Integer> {
       }
       List<String> keys = Optimizers.builder(name).keys();
       Map<String, String> own = new LinkedHashMap<>();
-      settings.forEach((k, v) -> {
-        if (keys.contains(k)) {
+      OptimizerSettings.rejoined(settings).forEach((k, v) -> {
+        if (keys.contains(OptimizerSettings.baseKey(k))) { // group[SELECTOR].KEY goes where KEY does
           own.put(k, v);
           usedGlobal.add(k);
         }
       });
       for (int i = 1; i < parts.length; i++) {
-        int eq = parts[i].indexOf('=');
+        int eq = OptimizerSettings.separator(parts[i]);
         if (eq <= 0) {
           throw new BadInputException("--optimizers " + text + ": expected NAME:KEY=VALUE, got '" + parts[i] + "'");
         }
@@ -313,7 +315,7 @@ public final class TrainerBenchmark implements Callable<Integer> {
       OptimizerFactory.of(name, own); // fails here, with the key's name, for a bad key or value
       entries.add(new Entry(text.trim(), name, own));
     }
-    for (String key : settings.keySet()) {
+    for (String key : OptimizerSettings.rejoined(settings).keySet()) {
       if (!usedGlobal.contains(key)) {
         throw new BadInputException("--set " + key + ": none of the selected optimizers has this hyperparameter");
       }

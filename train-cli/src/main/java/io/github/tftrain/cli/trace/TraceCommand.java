@@ -2,9 +2,9 @@ package io.github.tftrain.cli.trace;
 
 import io.github.tftrain.cli.AtomicFiles;
 import io.github.tftrain.cli.BadInputException;
+import io.github.tftrain.cli.OptimizerSettings;
 import io.github.tftrain.cli.Tftrain;
 import io.github.tftrain.optimizers.OptimizerBuilder;
-import io.github.tftrain.optimizers.Optimizers;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +35,8 @@ public final class TraceCommand implements Callable<Integer> {
       names = "--optimizer",
       required = true,
       paramLabel = "NAME",
-      description = "kafisto, apollo, sgd, adam or adamw")
+      completionCandidates = OptimizerSettings.Names.class,
+      description = "${COMPLETION-CANDIDATES}; 'tftrain optimizers' describes them")
   String optimizer;
 
   @Option(
@@ -61,7 +62,7 @@ public final class TraceCommand implements Callable<Integer> {
   @Option(
       names = "--set",
       paramLabel = "key=value",
-      description = "An optimizer hyperparameter (repeatable); see README for names")
+      description = "An optimizer hyperparameter (repeatable); 'tftrain optimizers NAME' lists the keys")
   Map<String, String> settings = new LinkedHashMap<>();
 
   @Option(names = "--out", paramLabel = "trace.csv", description = "CSV file (default: stdout)")
@@ -76,8 +77,8 @@ public final class TraceCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     // Everything is validated before anything is written.
     TestFunction f = TestFunction.parse(function);
-    OptimizerBuilder<?, ?> builder = Optimizers.builder(optimizer);
-    settings.forEach(builder::set);
+    OptimizerBuilder<?, ?> builder = OptimizerSettings.builder(optimizer, OptimizerSettings.rejoined(settings));
+    builder.validate(); // keys, values, groups and cross-checks, before anything is built or written
     double[] start = init == null ? f.start() : parsePoint(init);
     if (steps < 1) {
       throw new BadInputException("--steps must be >= 1, got " + steps);

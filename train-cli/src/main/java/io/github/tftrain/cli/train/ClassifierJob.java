@@ -7,6 +7,7 @@ import io.github.tftrain.data.ChannelStats;
 import io.github.tftrain.data.ImageBatches;
 import io.github.tftrain.data.ImageDataset;
 import io.github.tftrain.models.Init;
+import io.github.tftrain.optimizers.EvaluationSwap;
 import io.github.tftrain.optimizers.Kafisto;
 import io.github.tftrain.optimizers.LossAwareOptimizer;
 import java.io.IOException;
@@ -36,6 +37,7 @@ final class ClassifierJob implements Job {
   private final RunOptimizer optimizer;
   private final Graph graph;
   private final ImageClassifierTask task;
+  private final EvaluationSwap evaluationSwap;
   private final ImageBatches batches;
   private final ImageBatches testBatches;
   private final List<Column> columns = new ArrayList<>();
@@ -59,6 +61,7 @@ final class ClassifierJob implements Job {
     this.graph = new Graph();
     try {
       this.task = build(graph, optimizer);
+      this.evaluationSwap = EvaluationSwap.of(graph, List.of(task.optimizer()));
     } catch (RuntimeException e) {
       graph.close();
       throw e;
@@ -153,6 +156,11 @@ final class ClassifierJob implements Job {
   }
 
   @Override
+  public EvaluationSwap evaluationSwap() {
+    return evaluationSwap;
+  }
+
+  @Override
   public double[] evaluate(Session session) {
     double loss = 0;
     double top1 = 0;
@@ -184,11 +192,13 @@ final class ClassifierJob implements Job {
   public void exportSavedModel(String checkpointPrefix, Path out) throws IOException {
     try (Graph export = new Graph()) {
       ImageClassifierTask exported = build(export, Exports.portable(optimizer));
+      EvaluationSwap swap = EvaluationSwap.of(export, List.of(exported.optimizer()));
       Ops tf = Ops.create(export);
       Operand<TFloat32> probabilities = tf.withName("probabilities").nn.softmax(exported.logits());
       Operand<TFloat32> features = Exports.features(exported.logits());
       try (Session session = new Session(export)) {
         session.restore(checkpointPrefix);
+        EvaluationWeights.load(session, swap);
         Exports.write(session, out,
             Exports.signature("serving_default",
                 Map.of("images", exported.images()),

@@ -37,7 +37,9 @@ import picocli.CommandLine.Option;
 public final class CompareCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--optimizers", required = true, split = ",", description = "e.g. kafisto,apollo,sgd,adam")
+  @Option(names = "--optimizers", required = true, split = ",",
+      completionCandidates = io.github.tftrain.cli.OptimizerSettings.Names.class,
+      description = "Comma-separated names from: ${COMPLETION-CANDIDATES}; e.g. kafisto,apollo,sgd,adam")
   List<String> optimizers;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Folder of the runs and the comparison (default "

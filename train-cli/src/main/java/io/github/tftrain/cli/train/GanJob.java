@@ -6,6 +6,7 @@ import io.github.tftrain.data.ChannelStats;
 import io.github.tftrain.data.ImageBatches;
 import io.github.tftrain.data.ImageDataset;
 import io.github.tftrain.models.Init;
+import io.github.tftrain.optimizers.EvaluationSwap;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,6 +38,7 @@ final class GanJob implements Job {
   private final RunOptimizer optimizer;
   private final Graph graph;
   private final GanTask task;
+  private final EvaluationSwap evaluationSwap;
   private final Operand<TFloat64> criticLearningRate;
   private ImageBatches.Epoch epoch;
 
@@ -59,6 +61,10 @@ final class GanJob implements Job {
     this.graph = new Graph();
     try {
       this.task = build(graph, optimizer);
+      // the generator's evaluation weights make the samples and the export; the critic's swap along (it is exported
+      // too, for the train_critic signature)
+      this.evaluationSwap =
+          EvaluationSwap.of(graph, List.of(task.criticOptimizer(), task.generatorOptimizer()));
       // the lr of the step about to run: read before the iteration (the global step moves with each update)
       this.criticLearningRate = Ops.create(graph).withName("critic_lr").identity(task.criticOptimizer().learningRate());
     } catch (RuntimeException e) {
@@ -153,6 +159,11 @@ final class GanJob implements Job {
   }
 
   @Override
+  public EvaluationSwap evaluationSwap() {
+    return evaluationSwap;
+  }
+
+  @Override
   public double[] evaluate(Session session) {
     return new double[0];
   }
@@ -193,9 +204,12 @@ final class GanJob implements Job {
   public void exportSavedModel(String checkpointPrefix, Path out) throws IOException {
     try (Graph export = new Graph()) {
       GanTask exported = build(export, Exports.portable(optimizer));
+      EvaluationSwap swap =
+          EvaluationSwap.of(export, List.of(exported.criticOptimizer(), exported.generatorOptimizer()));
       Ops tf = Ops.create(export);
       try (Session session = new Session(export)) {
         session.restore(checkpointPrefix);
+        EvaluationWeights.load(session, swap);
         Exports.write(session, out,
             Exports.signature("serving_default", Map.of("z", exported.z()), Map.of("images", exported.fake())),
             Exports.signature("train_critic",

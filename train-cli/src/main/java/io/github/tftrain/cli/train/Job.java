@@ -1,5 +1,6 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.optimizers.EvaluationSwap;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,6 +52,13 @@ interface Job extends AutoCloseable {
    */
   double[] step(Session session, long step);
 
+  /**
+   * Puts the job's optimizers' evaluation weights into the model's variables and back (built in {@link #graph()}
+   * after the train ops; empty when every optimizer evaluates its training weights). The trainer runs
+   * {@link #evaluate}, {@link #afterEpoch} and export on the evaluation weights, see {@link EvaluationWeights}.
+   */
+  EvaluationSwap evaluationSwap();
+
   /** Evaluates on the held-out split: the values of {@link #evalColumns()}. */
   double[] evaluate(Session session);
 
@@ -65,7 +73,10 @@ interface Job extends AutoCloseable {
   /** Restores {@link #saveState}'s output. */
   default void restoreState(Path dir, Map<String, Object> state) throws IOException {}
 
-  /** Writes a SavedModel of the weights in checkpoint {@code checkpointPrefix} to {@code out}. */
+  /**
+   * Writes a SavedModel of checkpoint {@code checkpointPrefix} to {@code out}, its variables holding the evaluation
+   * weights (see {@link #evaluationSwap()}).
+   */
   void exportSavedModel(String checkpointPrefix, Path out) throws IOException;
 
   /** A one-line summary of the last evaluation for the progress output, e.g. "test error 12.3%". */

@@ -5,6 +5,7 @@ import io.github.tftrain.cli.models.ModelSpec;
 import io.github.tftrain.data.TextCorpus;
 import io.github.tftrain.data.TokenBatches;
 import io.github.tftrain.models.Init;
+import io.github.tftrain.optimizers.EvaluationSwap;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -38,6 +39,7 @@ final class LanguageModelJob implements Job {
   private final RunOptimizer optimizer;
   private final Graph graph;
   private final LanguageModelTask task;
+  private final EvaluationSwap evaluationSwap;
   private final List<Column> columns = new ArrayList<>();
   private final List<Operand<TFloat64>> diagnostics = new ArrayList<>();
   private int window;
@@ -52,6 +54,7 @@ final class LanguageModelJob implements Job {
     this.graph = new Graph();
     try {
       this.task = build(graph, optimizer);
+      this.evaluationSwap = EvaluationSwap.of(graph, List.of(task.optimizer()));
     } catch (RuntimeException e) {
       graph.close();
       throw e;
@@ -133,6 +136,11 @@ final class LanguageModelJob implements Job {
   }
 
   @Override
+  public EvaluationSwap evaluationSwap() {
+    return evaluationSwap;
+  }
+
+  @Override
   public double[] evaluate(Session session) {
     List<float[]> trainingState = task.carriedState();
     double loss = evaluate(session, valid);
@@ -199,6 +207,7 @@ final class LanguageModelJob implements Job {
   public void exportSavedModel(String checkpointPrefix, Path out) throws IOException {
     try (Graph export = new Graph()) {
       LanguageModelTask exported = build(export, Exports.portable(optimizer));
+      EvaluationSwap swap = EvaluationSwap.of(export, List.of(exported.optimizer()));
       Ops tf = Ops.create(export);
       Map<String, Operand<?>> inputs = new LinkedHashMap<>();
       Map<String, Operand<?>> outputs = new LinkedHashMap<>();
@@ -215,6 +224,7 @@ final class LanguageModelJob implements Job {
       List<org.tensorflow.op.Op> targets = List.of(exported.trainOp());
       try (Session session = new Session(export)) {
         session.restore(checkpointPrefix);
+        EvaluationWeights.load(session, swap);
         Exports.write(session, out, Exports.signature("serving_default", inputs, outputs),
             Exports.signature("train", trainInputs,
                 Map.of("loss", Exports.after(tf, "train_loss", targets, exported.meanLoss()))));

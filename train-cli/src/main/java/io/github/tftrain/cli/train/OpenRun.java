@@ -8,7 +8,7 @@ import org.tensorflow.Session;
 
 /**
  * A finished or running run opened for eval, export and sample: its settings (the data folder optionally replaced),
- * its job, and a session holding the weights of one of its checkpoints.
+ * its job, and a session holding one of its checkpoints with the optimizers' evaluation weights in the variables.
  */
 final class OpenRun implements AutoCloseable {
   final RunDirectory run;
@@ -47,6 +47,9 @@ final class OpenRun implements AutoCloseable {
     try {
       session = Jobs.openSession(config, job, threads);
       session.restore(saved.prefix());
+      // eval and sample see what training evaluated: the optimizers' evaluation weights (the checkpoint holds the
+      // training weights and the state they are computed from)
+      EvaluationWeights.load(session, job.evaluationSwap());
       return new OpenRun(run, config, job, session, saved);
     } catch (RuntimeException e) {
       if (session != null) {

@@ -1,5 +1,6 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.cli.OptimizerSettings;
 import io.github.tftrain.optimizers.Optimizers;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -101,7 +102,7 @@ public final class Preset {
         if (content.isEmpty() || content.startsWith("#")) {
           continue;
         }
-        int eq = content.indexOf('=');
+        int eq = OptimizerSettings.separator(content); // not an '=' inside group[rank<=1]
         if (eq <= 0) {
           throw new IllegalArgumentException(source + ":" + number + ": expected 'key = value', got '" + content + "'");
         }

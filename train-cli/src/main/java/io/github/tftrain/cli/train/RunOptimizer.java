@@ -1,9 +1,11 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.cli.OptimizerSettings;
 import io.github.tftrain.cli.models.OptimizerFactory;
 import io.github.tftrain.optimizers.Apollo;
 import io.github.tftrain.optimizers.LossAwareOptimizer;
 import io.github.tftrain.optimizers.OptimizerBuilder;
+import io.github.tftrain.optimizers.OptimizerConfig;
 import io.github.tftrain.optimizers.Optimizers;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -35,14 +37,13 @@ final class RunOptimizer implements OptimizerFactory {
     this.schedule = schedule;
     this.stepsPerEpoch = stepsPerEpoch;
     this.totalSteps = totalSteps;
-    try (Graph probe = new Graph()) {
-      this.warmup = warmupSteps(builder().build(probe));
-    }
+    // the builder checks keys (group[SELECTOR].KEY included), values and cross-checks without building anything
+    this.warmup = warmupSteps(builder().validate());
   }
 
   /** The steps of an optimizer's built-in warmup, which runs before (and instead of) the schedule; 0 for none. */
-  static long warmupSteps(LossAwareOptimizer optimizer) {
-    return optimizer instanceof Apollo apollo ? apollo.config().warmup : 0;
+  static long warmupSteps(OptimizerConfig config) {
+    return config.spec() == Apollo.SPEC ? config.get(Apollo.WARMUP) : 0;
   }
 
   /** A one-line warning when the optimizer's own warmup covers the whole run; empty otherwise. */
@@ -75,8 +76,7 @@ final class RunOptimizer implements OptimizerFactory {
   }
 
   private OptimizerBuilder<?, ?> builder() {
-    OptimizerBuilder<?, ?> builder = Optimizers.builder(optimizer);
-    settings.forEach(builder::set);
+    OptimizerBuilder<?, ?> builder = OptimizerSettings.builder(optimizer, settings);
     builder.lr(schedule.toSchedule(builder.baseLearningRate(), stepsPerEpoch, totalSteps));
     return builder.checkFinite(true);
   }

@@ -1,5 +1,6 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.cli.OptimizerSettings;
 import io.github.tftrain.cli.models.ModelSpec;
 import io.github.tftrain.data.DataFormatException;
 import io.github.tftrain.data.ImageFolder;
@@ -71,7 +72,7 @@ final class Settings {
     if (spec instanceof ModelSpec.LanguageModel && !hyper.containsKey("clipNorm")) {
       hyper.put("clipNorm", "0.25"); // Merity et al. / PyTorch word_language_model
     }
-    hyper.putAll(flags.set);
+    hyper.putAll(OptimizerSettings.rejoined(flags.set));
     if (flags.lr != null) {
       hyper.put("lr", flags.lr);
     }
@@ -81,6 +82,9 @@ final class Settings {
     if (flags.clipNorm != null) {
       hyper.put("clipNorm", flags.clipNorm);
     }
+    // The optimizer's builder checks every key (group[SELECTOR].KEY too), value and cross-check, without a graph,
+    // before any data is read.
+    OptimizerSettings.validate(optimizer, hyper);
 
     if (flags.epochs != null && flags.steps != null) {
       throw new IllegalArgumentException("give --epochs or --steps, not both");

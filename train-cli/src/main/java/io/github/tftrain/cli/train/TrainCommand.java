@@ -1,5 +1,6 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.cli.OptimizerSettings;
 import io.github.tftrain.cli.Xla;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -85,11 +86,13 @@ public final class TrainCommand implements Callable<Integer> {
             + "is Debian's /usr/share/datasets/fashion-mnist; testdata/NAME is the shipped data.")
     String data;
 
-    @Option(names = "--optimizer", description = "kafisto, apollo, sgd, adam, adamw (default kafisto).")
+    @Option(names = "--optimizer", completionCandidates = OptimizerSettings.Names.class,
+        description = "${COMPLETION-CANDIDATES} (default kafisto); 'tftrain optimizers' describes them.")
     String optimizer;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
-        description = "An optimizer hyperparameter, as in 'tftrain trace' (repeatable), e.g. --set lr=0.1.")
+        description = "An optimizer hyperparameter (repeatable), e.g. --set lr=0.1, or one for a group of variables, "
+            + "e.g. --set 'group[.*bias|.*beta|.*gamma].weightDecay=0'; 'tftrain optimizers NAME' lists the keys.")
     Map<String, String> set = new LinkedHashMap<>();
 
     @Option(names = "--lr", description = "The learning rate (KaFiStO: the gain); same as --set lr=VALUE.")

@@ -11,8 +11,8 @@ import java.util.Map;
  * @param data the dataset folder (absolute)
  * @param dataFormat the detected format: cifar10, cifar100, idx, ptb or wikitext
  * @param optimizer an optimizer name
- * @param hyperparameters the optimizer's hyperparameters as text ({@code lr}, {@code weightDecay}, {@code clipNorm}
- *     and the optimizer's own keys)
+ * @param hyperparameters the optimizer's hyperparameters as text ({@code lr}, {@code weightDecay}, {@code clipNorm},
+ *     the optimizer's own keys and {@code group[SELECTOR].KEY}), in the order they apply
  * @param epochs number of epochs, or 0 when {@code steps} limits the run
  * @param steps number of steps, or 0 when {@code epochs} limits the run
  * @param batchSize images per step, or rows per BPTT window
@@ -60,7 +60,9 @@ public record TrainConfig(
     String preset) {
 
   public TrainConfig {
-    hyperparameters = Map.copyOf(new LinkedHashMap<>(hyperparameters));
+    // In the order given: the builder applies them in order, and among variable groups that set the same key for a
+    // variable the last one wins (Map.copyOf's order would differ from JVM to JVM).
+    hyperparameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hyperparameters));
   }
 
   /** The same settings on another dataset folder of the given format (tftrain eval --data). */
@@ -77,7 +79,7 @@ public record TrainConfig(
     m.put("data", data);
     m.put("data_format", dataFormat);
     m.put("optimizer", optimizer);
-    m.put("hyperparameters", new java.util.TreeMap<>(hyperparameters));
+    m.put("hyperparameters", new LinkedHashMap<>(hyperparameters)); // order matters (variable groups)
     m.put("epochs", epochs);
     m.put("steps", steps);
     m.put("batch_size", batchSize);

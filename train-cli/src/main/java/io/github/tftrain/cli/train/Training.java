@@ -21,6 +21,10 @@ import org.tensorflow.Session;
  *
  * <p>Everything the loop decides from is in its {@link State}, saved with every checkpoint, so a resumed run takes
  * exactly the steps and writes exactly the rows an uninterrupted one would.
+ *
+ * <p>Evaluation, the best-checkpoint choice (made from the evaluation) and the SavedModel use the optimizers'
+ * evaluation weights ({@link Job#evaluationSwap()}: the EMA, Lookahead's slow weights, KaFiStO Dynamics' posterior);
+ * training and checkpoints use the training weights, which are back in the variables before a checkpoint is written.
  */
 final class Training {
   private static final Logger LOG = LoggerFactory.getLogger(Training.class);
@@ -33,6 +37,8 @@ final class Training {
   private final Progress progress;
   private final Interrupts interrupts;
   private final EventWriter events;
+  /** Whether the variables hold the evaluation weights now (inside {@link #evaluationWeights}). */
+  private boolean onEvaluationWeights;
 
   /** Where the run is; what a checkpoint restores. */
   static final class State {
@@ -212,7 +218,14 @@ final class Training {
         }
         if (epochEnd) {
           boolean evaluate = (state.epoch + 1) % config.evalEvery() == 0 || state.step == total;
-          double[] eval = evaluate ? job.evaluate(session) : null;
+          // The evaluation (and the GAN's sample grid) sees the optimizers' evaluation weights; the training
+          // weights are back in the variables before anything else runs, the checkpoint below included.
+          int epochIndex = state.epoch;
+          double[] eval = evaluationWeights(() -> {
+            double[] evaluation = evaluate ? job.evaluate(session) : null;
+            job.afterEpoch(session, epochIndex, run, events);
+            return evaluation;
+          });
           double epochThroughput = job.itemsPerStep() * (double) epochSteps / Math.max(epochSeconds, 1e-9);
           double trainLoss = runningLoss(state, columns);
           writeRow(metrics, state, columns, windowSeconds, eval);
@@ -232,7 +245,6 @@ final class Training {
             summary += "  ETA " + Progress.duration(recentSecondsPerStep * (total - state.step));
           }
           progress.line(summary);
-          job.afterEpoch(session, state.epoch, run, events);
           state.epoch++;
           state.batch = 0;
           epochSeconds = 0;
@@ -309,7 +321,21 @@ final class Training {
     return false;
   }
 
+  /** Runs {@code body} on the evaluation weights (see {@link EvaluationWeights}). */
+  private <T> T evaluationWeights(EvaluationWeights.Body<T> body) throws IOException {
+    onEvaluationWeights = true;
+    try {
+      return EvaluationWeights.during(session, job.evaluationSwap(), body);
+    } finally {
+      onEvaluationWeights = false;
+    }
+  }
+
   private Checkpoints.Saved checkpoint(Checkpoints checkpoints, State state) throws IOException {
+    if (onEvaluationWeights) {
+      // a checkpoint must hold the training weights, or a resumed run would continue from the evaluation weights
+      throw new IllegalStateException("checkpoint requested while the variables hold the evaluation weights");
+    }
     return checkpoints.save(session, state.step, state.toMap(), job::saveState);
   }
 

@@ -16,10 +16,10 @@ class TrainerBenchmarkTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = Tftrain.execute(new PrintWriter(out), new PrintWriter(err), "bench", "trainer", "--optimizers",
-        "kafisto,lamb");
+        "kafisto,nosuch");
     assertEquals(Tftrain.BAD_INPUT, code, err.toString());
-    assertTrue(err.toString().contains("unknown optimizer 'lamb' for the benchmark; valid: kafisto, apollo, sgd, adam, "
-        + "adamw"), err.toString());
+    assertTrue(err.toString().contains("unknown optimizer 'nosuch' for the benchmark; valid: "
+        + String.join(", ", io.github.tftrain.optimizers.Optimizers.names())), err.toString());
     assertEquals("", out.toString(), "nothing is timed");
   }
 
@@ -32,6 +32,19 @@ class TrainerBenchmarkTest {
     assertEquals(Tftrain.BAD_INPUT, code, err.toString());
     assertTrue(err.toString().contains("--set kernel: none of the selected optimizers has this hyperparameter"),
         err.toString());
+    assertEquals("", out.toString(), "nothing is timed");
+  }
+
+  @Test
+  void groupKeysGoToTheOptimizersWithTheirKeyAndAreValidated() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    // group[...].momentum is sgd's only: adam rejects nothing, sgd rejects a momentum group (not per-variable)
+    int code = Tftrain.execute(new PrintWriter(out), new PrintWriter(err), "bench", "trainer", "--optimizers",
+        "sgd,adam", "--set", "group[rank=1].momentum=0.5");
+    assertEquals(Tftrain.BAD_INPUT, code, err.toString());
+    assertTrue(err.toString().contains("sgd: momentum is shared by all variables and cannot be set per group "
+        + "(group[rank=1])"), err.toString());
     assertEquals("", out.toString(), "nothing is timed");
   }
 }

@@ -7,10 +7,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.github.tftrain.optimizers.CommonHyperparameters;
+import io.github.tftrain.optimizers.LossAwareOptimizer;
+import io.github.tftrain.optimizers.OptimizerConfig;
+import io.github.tftrain.optimizers.VariableGroup;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Graph;
 import picocli.CommandLine;
 
 /**
@@ -126,6 +132,37 @@ class SettingsTest {
     assertEquals(Map.of(), plain.hyperparameters());
     assertEquals(1, plain.seed());
     assertEquals("kaiming-uniform", plain.init());
+  }
+
+  @Test
+  void groupKeysAreAcceptedFromFlagsAndPresetsAndReachTheOptimizer(@TempDir Path tmp) throws IOException {
+    // picocli cuts --set at the first '=', inside group[rank=1]; the key comes back whole
+    TrainConfig config = resolve("--model", "wrn-10-2", "--data", "testdata/fashion-mnist", "--optimizer", "adamw",
+        "--set", "group[.*bias|.*beta|.*gamma].weightDecay=0", "--set", "group[rank=1].weightDecay=0.5");
+    assertEquals(Map.of("group[.*bias|.*beta|.*gamma].weightDecay", "0", "group[rank=1].weightDecay", "0.5"),
+        config.hyperparameters());
+    // the order is kept (the last matching group wins), also through config.json, which --resume reads
+    List<String> order = List.of("group[.*bias|.*beta|.*gamma].weightDecay", "group[rank=1].weightDecay");
+    assertEquals(order, List.copyOf(config.hyperparameters().keySet()));
+    TrainConfig reread = TrainConfig.fromMap(Json.parseObject(Json.write(config.toMap())));
+    assertEquals(order, List.copyOf(reread.hyperparameters().keySet()));
+    try (Graph graph = new Graph()) {
+      LossAwareOptimizer optimizer = Jobs.optimizer(config, 10).create(graph, "optimizer");
+      OptimizerConfig built = optimizer.configuration();
+      assertEquals(List.of(".*bias|.*beta|.*gamma", "rank=1"),
+          built.groups().stream().map(VariableGroup::selector).toList());
+      assertEquals(0.0, built.get(CommonHyperparameters.WEIGHT_DECAY, "wrn/dense/bias", 2), "first group");
+      assertEquals(0.5, built.get(CommonHyperparameters.WEIGHT_DECAY, "wrn/block/bn/beta", 1), "the later group wins");
+      assertEquals(0.5, built.get(CommonHyperparameters.WEIGHT_DECAY, "wrn/dense/scale", 1), "second group");
+      assertEquals(0.01, built.get(CommonHyperparameters.WEIGHT_DECAY, "wrn/conv/kernel", 4), "adamw's default");
+    }
+
+    // a preset's set.OPT.group[...] line, with an '=' inside the selector
+    Path file = Files.writeString(tmp.resolve("groups.conf"), String.join("\n",
+        "model = wrn-10-2", "data = testdata/fashion-mnist", "optimizer = sgd",
+        "set.sgd.group[rank<=1].weightDecay = 0", "weight-decay = 5e-4", ""));
+    TrainConfig preset = resolve("--preset", file.toString());
+    assertEquals(Map.of("weightDecay", "5e-4", "group[rank<=1].weightDecay", "0"), preset.hyperparameters());
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.tftrain.optimizers.Optimizers;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -82,8 +83,8 @@ class TrainBadInputTest {
     return Stream.of(
         bad("unknown model", List.of("--model", "wrn-x", "--data", IDX), "unknown model 'wrn-x'", "valid:",
             "resnet18"),
-        bad("unknown optimizer", List.of("--model", WRN, "--data", IDX, "--optimizer", "nadam"),
-            "unknown optimizer 'nadam'", "valid: kafisto, apollo, sgd, adam, adamw"),
+        bad("unknown optimizer", List.of("--model", WRN, "--data", IDX, "--optimizer", "nosuch"),
+            "unknown optimizer 'nosuch'", "valid: " + String.join(", ", Optimizers.names())),
         bad("unknown preset", List.of("--preset", "nope"), "unknown preset 'nope'", "main"),
         bad("missing preset file", List.of("--preset", "/nonexistent/p.conf"), "--preset /nonexistent/p.conf",
             "no such file"),
@@ -93,6 +94,16 @@ class TrainBadInputTest {
             "epochs = 'many'"),
         bad("--set with an unknown key", List.of("--model", WRN, "--data", IDX, "--set", "nokey=1"),
             "unknown hyperparameter 'nokey' for kafisto", "valid keys:"),
+        bad("--set with a group key of an unknown hyperparameter", List.of("--model", WRN, "--data", IDX,
+            "--optimizer", "adamw", "--set", "group[.*bias].nokey=0"), "unknown hyperparameter 'nokey' for adamw",
+            "group[SELECTOR].KEY"),
+        bad("--set with a group key that is not per-variable", List.of("--model", WRN, "--data", IDX,
+            "--optimizer", "adam", "--set", "group[.*bias|.*beta].beta1=0.5"), "adam: beta1 is shared by all",
+            "cannot be set per group (group[.*bias|.*beta])", "per-variable keys: weightDecay"),
+        bad("--set with a group key and a bad value", List.of("--model", WRN, "--data", IDX, "--optimizer", "adamw",
+            "--set", "group[rank<=1].weightDecay=-1"), "adamw: weightDecay must be >= 0, got -1"),
+        bad("--set with a group key and a bad selector", List.of("--model", WRN, "--data", IDX, "--optimizer",
+            "adamw", "--set", "group[(].weightDecay=0"), "group[(]", "not a regular expression"),
         bad("--set with a negative lr", List.of("--model", WRN, "--data", IDX, "--set", "lr=-1"), "lr must be >= 0"),
         bad("--set with a non-number", List.of("--model", WRN, "--data", IDX, "--optimizer", "sgd", "--set",
             "momentum=abc"), "momentum", "'abc'"),

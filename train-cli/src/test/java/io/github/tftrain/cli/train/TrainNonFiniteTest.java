@@ -205,6 +205,11 @@ class TrainNonFiniteTest {
     }
 
     @Override
+    public io.github.tftrain.optimizers.EvaluationSwap evaluationSwap() {
+      return real.evaluationSwap();
+    }
+
+    @Override
     public double[] evaluate(Session session) {
       return real.evaluate(session);
     }

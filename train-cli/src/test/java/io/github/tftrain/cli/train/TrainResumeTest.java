@@ -139,7 +139,7 @@ class TrainResumeTest {
   }
 
   /** metrics.csv equal but for the throughput; the final checkpoints' variables byte for byte equal. */
-  private static void assertSameRun(Path expected, Path actual) throws IOException {
+  static void assertSameRun(Path expected, Path actual) throws IOException {
     TrainRuns.Metrics want = metrics(expected);
     TrainRuns.Metrics got = metrics(actual);
     assertEquals(want.header(), got.header());
