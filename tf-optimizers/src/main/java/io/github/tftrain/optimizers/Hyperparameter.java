@@ -142,9 +142,30 @@ public final class Hyperparameter<V> {
     return defaultValue;
   }
 
-  /** The default as the documentation writes it. */
+  /** The default as the documentation writes it (numbers short: 0.9, 500, 1e-8, 2.5e-3). */
   public String defaultText() {
+    if (defaultValue instanceof Double) {
+      return shortNumber((Double) defaultValue);
+    }
     return defaultValue != null ? format(defaultValue) : defaultText;
+  }
+
+  /** 0, 500, 0.9, 0.001, 1e-8, 2.5e-4: what a person writes (and {@link #parse} reads back). */
+  static String shortNumber(double value) {
+    if (value == 0) {
+      return "0";
+    }
+    double magnitude = Math.abs(value);
+    if (magnitude >= 1e-3 && magnitude < 1e6) {
+      return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+    }
+    String text = Double.toString(value); // e.g. 1.0E-8
+    int e = text.indexOf('E');
+    if (e < 0) {
+      return text;
+    }
+    String mantissa = text.substring(0, e).replaceFirst("\\.0$", "");
+    return mantissa + "e" + text.substring(e + 1);
   }
 
   /** The allowed values in words: a range, "true or false", or the choices separated by '|'. */

@@ -5,8 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.tensorflow.Graph;
 
 /**
@@ -23,8 +21,6 @@ import org.tensorflow.Graph;
  * @param <O> the optimizer it builds
  */
 public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAwareOptimizer> {
-  private static final Pattern GROUP_KEY = Pattern.compile("group\\[(.*)\\]\\.([A-Za-z0-9]+)");
-
   private final OptimizerSpec spec;
   private final Class<O> type;
   private final Map<String, Object> values = new LinkedHashMap<>();
@@ -90,9 +86,8 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
     if (key == null) {
       throw new IllegalArgumentException(spec.name() + ": no hyperparameter name given");
     }
-    Matcher group = GROUP_KEY.matcher(key.trim());
-    if (group.matches()) {
-      return group(group.group(1), group.group(2), value);
+    if (VariableGroup.isGroupKey(key)) {
+      return group(VariableGroup.selectorOf(key), VariableGroup.baseKey(key), value);
     }
     Hyperparameter<?> declared = declared(key.trim());
     Object parsed = declared.parse(spec.name(), value);
@@ -225,7 +220,8 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
         if (!declared.isPerVariable()) {
           throw new IllegalArgumentException(
               opt + ": " + declared.key() + " is shared by all variables and cannot be set per group (group["
-                  + group.selector() + "]); per-variable keys: " + String.join(", ", perVariableKeys()));
+                  + group.selector() + "]); per-variable keys: "
+                  + (perVariableKeys().isEmpty() ? "none" : String.join(", ", perVariableKeys())));
         }
         checkValue(declared, e.getValue());
       }

@@ -18,6 +18,7 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class VariableGroup {
   private static final Pattern RANK = Pattern.compile("rank\\s*(<=|>=|<|>|=)\\s*(\\d+)");
+  private static final Pattern GROUP_KEY = Pattern.compile("group\\[(.*)\\]\\.([A-Za-z0-9]+)");
 
   private final String selector;
   private final Pattern pattern;
@@ -56,6 +57,26 @@ public final class VariableGroup {
       throw new IllegalArgumentException("group[]: the selector must not be empty");
     }
     return new VariableGroup(selector, Map.of());
+  }
+
+  /** Whether a text key is a group key {@code group[SELECTOR].KEY} (the CLI's and presets' form). */
+  public static boolean isGroupKey(String key) {
+    return key != null && GROUP_KEY.matcher(key.strip()).matches();
+  }
+
+  /** The selector of a group key {@code group[SELECTOR].KEY}. */
+  public static String selectorOf(String groupKey) {
+    Matcher m = GROUP_KEY.matcher(groupKey.strip());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a group key group[SELECTOR].KEY: '" + groupKey + "'");
+    }
+    return m.group(1);
+  }
+
+  /** The hyperparameter a text key sets: {@code KEY} for both {@code KEY} and {@code group[SELECTOR].KEY}. */
+  public static String baseKey(String key) {
+    Matcher m = GROUP_KEY.matcher(key.strip());
+    return m.matches() ? m.group(2) : key.strip();
   }
 
   /** This group with {@code parameter} set to {@code value} (validated when the optimizer's config is). */

@@ -3,11 +3,10 @@ package io.github.tftrain.cli;
 import io.github.tftrain.optimizers.OptimizerBuilder;
 import io.github.tftrain.optimizers.OptimizerConfig;
 import io.github.tftrain.optimizers.Optimizers;
+import io.github.tftrain.optimizers.VariableGroup;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Optimizer hyperparameters as the commands take them ({@code --set KEY=VALUE}, a preset's {@code set.OPT.KEY}):
@@ -15,7 +14,6 @@ import java.util.regex.Pattern;
  * (without a graph); this class only splits the text and names the key a group sets.
  */
 public final class OptimizerSettings {
-  private static final Pattern GROUP_KEY = Pattern.compile("group\\[(.*)\\]\\.([A-Za-z0-9]+)");
 
   private OptimizerSettings() {}
 
@@ -74,13 +72,12 @@ public final class OptimizerSettings {
 
   /** The hyperparameter a key sets: {@code KEY} for both {@code KEY} and {@code group[SELECTOR].KEY}. */
   public static String baseKey(String key) {
-    Matcher m = GROUP_KEY.matcher(key.strip());
-    return m.matches() ? m.group(2) : key.strip();
+    return VariableGroup.baseKey(key);
   }
 
   /** Whether {@code key} is a variable-group key {@code group[SELECTOR].KEY}. */
   public static boolean isGroupKey(String key) {
-    return GROUP_KEY.matcher(key.strip()).matches();
+    return VariableGroup.isGroupKey(key);
   }
 
   /**
