@@ -19,7 +19,7 @@ class TorchSemanticsSpecTest {
   private static Map<String, String> defaults(OptimizerSpec spec) {
     Map<String, String> out = new LinkedHashMap<>();
     for (Hyperparameter<?> p : spec.documentedHyperparameters()) {
-      out.put(p.key(), p.defaultText());
+      out.put(p.key(), p.format(p.defaultValue())); // as set() parses it (Double.toString)
     }
     return out;
   }
