@@ -61,6 +61,11 @@ extern void TF_OpKernelConstruction_GetAttrInt32(TF_OpKernelConstruction* ctx, c
 extern void TF_OpKernelConstruction_GetAttrType(TF_OpKernelConstruction* ctx, const char* attr_name, int* val,
                                                 TF_Status* status);
 extern void TF_OpKernelConstruction_Failure(TF_OpKernelConstruction* ctx, TF_Status* status);
+extern void TF_OpKernelConstruction_GetAttrSize(TF_OpKernelConstruction* ctx, const char* attr_name,
+                                                int32_t* list_size, int32_t* total_size, TF_Status* status);
+extern void TF_OpKernelConstruction_GetAttrInt32List(TF_OpKernelConstruction* ctx, const char* attr_name,
+                                                     int32_t* vals, int max_vals, TF_Status* status);
+extern int TF_NumInputs(TF_OpKernelContext* ctx);
 
 extern void TF_GetInput(TF_OpKernelContext* ctx, int i, TF_Tensor** tensor, TF_Status* status);
 /* Experimental: the tensor of a ref (or resource) variable input, sharing the variable's buffer. */

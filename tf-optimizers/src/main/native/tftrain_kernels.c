@@ -349,6 +349,200 @@ static void apollo_compute(void* kernel, TF_OpKernelContext* ctx) {
 }
 
 /* ---------------------------------------------------------------------------------------------------------------
+ * Element-wise programs: one kernel for every optimizer whose per-parameter update is element-wise (Lion, Adan,
+ * the torch-semantics family, ...). The Java side (ElementwiseUpdate) writes the update once, as an expression, and
+ * either builds it from graph ops or encodes it as a program for this kernel: a list of instructions
+ * [opcode, dst, a, b, c, e] over registers that each hold a block of elements. The kernel reads each state tensor and
+ * the gradient once per block, runs the program on the block, and writes the state back in
+ * place — one pass over memory, as a hand-written fused kernel would. It computes in the variable's type, as the
+ * graph ops do. Scalars (learning rate, bias corrections, step-dependent coefficients) come in as float64 inputs,
+ * computed in the graph, and are rounded to the variable's type as the graph's casts round them.
+ *
+ * Inputs: N state refs (the variable first), the gradient, M float64 scalars. Attribute `program`. */
+
+enum {
+  OP_STATE = 0, /* dst <- state[a] */
+  OP_GRAD = 1,  /* dst <- g */
+  OP_SCALAR = 2, /* dst <- scalars[a] */
+  OP_ADD = 3, OP_SUB = 4, OP_MUL = 5, OP_DIV = 6, OP_MAX = 7, OP_MIN = 8, /* dst <- a op b */
+  OP_SQRT = 9, OP_ABS = 10, OP_NEG = 11, OP_SIGN = 12, OP_SQUARE = 13,  /* dst <- f(a) */
+  OP_SELECT = 14, /* dst <- a != 0 ? b : c */
+  OP_STORE = 15,  /* state[dst] <- a */
+  OP_AXPBY = 16,  /* dst <- a b + c e   (β m + (1 - β) g: the moving averages, as two products and a sum) */
+  OP_SUBMUL = 17, /* dst <- a - b c     (x - lr d) */
+  OP_COUNT = 18
+};
+
+#define PROGRAM_MAX_STATES 6
+#define PROGRAM_MAX_REGISTERS 96
+#define PROGRAM_BLOCK 512
+
+typedef struct {
+  int dtype;
+  int scalars;   /* M */
+  int length;    /* instructions */
+  int32_t* code; /* 6 ints per instruction */
+} program;
+
+static void* create_program(TF_OpKernelConstruction* ctx) {
+  program* p = calloc(1, sizeof(program));
+  TF_Status* status = TF_NewStatus();
+  TF_OpKernelConstruction_GetAttrType(ctx, "T", &p->dtype, status);
+  int32_t m = 0;
+  if (TF_GetCode(status) == TFTRAIN_OK) {
+    TF_OpKernelConstruction_GetAttrInt32(ctx, "M", &m, status);
+    p->scalars = m;
+  }
+  int32_t size = 0, total = 0;
+  if (TF_GetCode(status) == TFTRAIN_OK) {
+    TF_OpKernelConstruction_GetAttrSize(ctx, "program", &size, &total, status);
+  }
+  if (TF_GetCode(status) == TFTRAIN_OK && (size % 6 != 0 || size == 0)) {
+    TF_SetStatus(status, TFTRAIN_INVALID_ARGUMENT, "TftrainElementwiseUpdate: program must be 6 ints an instruction");
+  }
+  if (TF_GetCode(status) == TFTRAIN_OK) {
+    p->code = malloc(sizeof(int32_t) * (size_t)size);
+    p->length = size / 6;
+    TF_OpKernelConstruction_GetAttrInt32List(ctx, "program", p->code, size, status);
+  }
+  for (int i = 0; TF_GetCode(status) == TFTRAIN_OK && i < p->length; i++) {
+    const int32_t* in = p->code + 6 * i;
+    /* Every register operand must name a register; loads name a state or scalar, checked against the inputs. */
+    int bad = in[0] < 0 || in[0] >= OP_COUNT;
+    for (int j = 1; j < 6; j++) {
+      bad |= in[j] < 0 || in[j] >= PROGRAM_MAX_REGISTERS;
+    }
+    bad |= (in[0] == OP_STORE && in[1] >= PROGRAM_MAX_STATES) || (in[0] == OP_STATE && in[2] >= PROGRAM_MAX_STATES);
+    if (bad) {
+      char message[160];
+      snprintf(message, sizeof(message), "TftrainElementwiseUpdate: instruction %d is malformed", i);
+      TF_SetStatus(status, TFTRAIN_INVALID_ARGUMENT, message);
+    }
+  }
+  if (TF_GetCode(status) != TFTRAIN_OK) {
+    TF_OpKernelConstruction_Failure(ctx, status);
+  }
+  TF_DeleteStatus(status);
+  return p;
+}
+
+static void delete_program(void* kernel) {
+  program* p = kernel;
+  free(p->code);
+  free(p);
+}
+
+/* One block: n <= PROGRAM_BLOCK elements starting at `offset`, in the variable's type T (8 floats or 4 doubles per
+ * AVX2 vector). A loaded state or gradient register points into the tensor itself (no copy); computed registers are
+ * scratch rows; scalar registers are filled once, on the first block, and keep their value. Stores come last in a
+ * program, after every instruction that reads the block. */
+#define PROGRAM_BLOCK_FUNCTION(T, NAME)                                                                            \
+  __attribute__((target_clones("arch=haswell", "default"))) static void NAME(                                     \
+      const program* p, T (*scratch)[PROGRAM_BLOCK], T** r, void* const* state, const void* grad,                   \
+      const double* scalars, int64_t offset, int n) {                                                               \
+    for (int k = 0; k < p->length; k++) {                                                                           \
+      const int32_t* in = p->code + 6 * k;                                                                          \
+      int op = in[0];                                                                                               \
+      if (op == OP_STATE) {                                                                                         \
+        r[in[1]] = (T*)state[in[2]] + offset;                                                                       \
+        continue;                                                                                                   \
+      }                                                                                                             \
+      if (op == OP_GRAD) {                                                                                          \
+        r[in[1]] = (T*)grad + offset;                                                                               \
+        continue;                                                                                                   \
+      }                                                                                                             \
+      if (op == OP_STORE) {                                                                                         \
+        T* dst = (T*)state[in[1]] + offset;                                                                         \
+        const T* src = r[in[2]];                                                                                    \
+        if (dst != src) {                                                                                           \
+          _Pragma("omp simd") for (int i = 0; i < n; i++) dst[i] = src[i];                                         \
+        }                                                                                                           \
+        continue;                                                                                                   \
+      }                                                                                                             \
+      T* restrict d = scratch[in[1]];                                                                               \
+      r[in[1]] = d;                                                                                                 \
+      if (op == OP_SCALAR) {                                                                                        \
+        if (offset == 0) {                                                                                          \
+          T v = (T)scalars[in[2]];                                                                                  \
+          _Pragma("omp simd") for (int i = 0; i < PROGRAM_BLOCK; i++) d[i] = v;                                    \
+        }                                                                                                           \
+        continue;                                                                                                   \
+      }                                                                                                             \
+      const T* restrict a = r[in[2]];                                                                               \
+      const T* restrict b = r[in[3]];                                                                               \
+      const T* restrict c = r[in[4]];                                                                               \
+      const T* restrict e = r[in[5]];                                                                               \
+      switch (op) {                                                                                                 \
+        case OP_ADD: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] + b[i]; break;                    \
+        case OP_SUB: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] - b[i]; break;                    \
+        case OP_MUL: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] * b[i]; break;                    \
+        case OP_DIV: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] / b[i]; break;                    \
+        case OP_MAX: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] > b[i] ? a[i] : b[i]; break;      \
+        case OP_MIN: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] < b[i] ? a[i] : b[i]; break;      \
+        case OP_SQRT: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = (T)sqrt(a[i]); break;                 \
+        case OP_ABS: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] < 0 ? -a[i] : a[i]; break;        \
+        case OP_NEG: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = -a[i]; break;                          \
+        case OP_SIGN: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = (T)((a[i] > 0) - (a[i] < 0)); break;  \
+        case OP_SQUARE: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] * a[i]; break;                 \
+        case OP_SELECT: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] != 0 ? b[i] : c[i]; break;     \
+        case OP_AXPBY: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] * b[i] + c[i] * e[i]; break;    \
+        case OP_SUBMUL: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] - b[i] * c[i]; break;         \
+        default: break;                                                                                             \
+      }                                                                                                             \
+    }                                                                                                               \
+  }
+
+PROGRAM_BLOCK_FUNCTION(float, run_block_float)
+PROGRAM_BLOCK_FUNCTION(double, run_block_double)
+
+static void program_compute(void* kernel, TF_OpKernelContext* ctx) {
+  const program* p = kernel;
+  const char* op = "TftrainElementwiseUpdate";
+  int refs = TF_NumInputs(ctx) - 1 - p->scalars;
+  if (refs < 1 || refs > PROGRAM_MAX_STATES || p->scalars > MAX_INPUTS) {
+    fail(ctx, TFTRAIN_INVALID_ARGUMENT, "TftrainElementwiseUpdate: 1 to 6 state inputs and at most 12 scalars");
+    return;
+  }
+  inputs in;
+  if (!read_inputs(ctx, op, refs, p->scalars, p->dtype, &in)) {
+    return;
+  }
+  for (int k = 0; k < p->length; k++) {
+    const int32_t* instruction = p->code + 6 * k;
+    if ((instruction[0] == OP_STATE && instruction[2] >= refs) || (instruction[0] == OP_STORE && instruction[1] >= refs)
+        || (instruction[0] == OP_SCALAR && instruction[2] >= p->scalars)) {
+      fail(ctx, TFTRAIN_INVALID_ARGUMENT, "TftrainElementwiseUpdate: the program names a missing input");
+      release(&in);
+      return;
+    }
+  }
+  int64_t n = TF_TensorElementCount(in.tensors[0]);
+  void* state[PROGRAM_MAX_STATES] = {0};
+  for (int i = 0; i < refs; i++) {
+    state[i] = TF_TensorData(in.tensors[i]);
+  }
+  const void* grad = TF_TensorData(in.tensors[refs]);
+  if (p->dtype == TFTRAIN_DT_FLOAT) {
+    float(*scratch)[PROGRAM_BLOCK] = malloc(sizeof(float[PROGRAM_MAX_REGISTERS][PROGRAM_BLOCK]));
+    float* registers[PROGRAM_MAX_REGISTERS] = {0};
+    for (int64_t offset = 0; offset < n; offset += PROGRAM_BLOCK) {
+      int count = n - offset < PROGRAM_BLOCK ? (int)(n - offset) : PROGRAM_BLOCK;
+      run_block_float(p, scratch, registers, state, grad, in.scalars, offset, count);
+    }
+    free(scratch);
+  } else {
+    double(*scratch)[PROGRAM_BLOCK] = malloc(sizeof(double[PROGRAM_MAX_REGISTERS][PROGRAM_BLOCK]));
+    double* registers[PROGRAM_MAX_REGISTERS] = {0};
+    for (int64_t offset = 0; offset < n; offset += PROGRAM_BLOCK) {
+      int count = n - offset < PROGRAM_BLOCK ? (int)(n - offset) : PROGRAM_BLOCK;
+      run_block_double(p, scratch, registers, state, grad, in.scalars, offset, count);
+    }
+    free(scratch);
+  }
+  release(&in);
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
  * Registration, when TensorFlow loads the library. */
 
 static void check(TF_Status* status, const char* what) {
@@ -425,6 +619,35 @@ __attribute__((constructor)) static void register_tftrain_kernels(void) {
   TF_RegisterOpDefinition(op, status);
   check(status, "TftrainApolloUpdate");
   register_kernel("TftrainApolloUpdate", create_kernel, apollo_compute, status);
+
+  /* TftrainElementwiseUpdate1..6: the number of state refs is in the name (TF's C API has no ref lists). */
+  for (int states = 1; states <= PROGRAM_MAX_STATES; states++) {
+    char name[64];
+    char input[32];
+    snprintf(name, sizeof(name), "TftrainElementwiseUpdate%d", states);
+    op = TF_NewOpDefinitionBuilder(name);
+    for (int i = 0; i < states; i++) {
+      snprintf(input, sizeof(input), "state%d: Ref(T)", i);
+      TF_OpDefinitionBuilderAddInput(op, input);
+    }
+    TF_OpDefinitionBuilderAddInput(op, "grad: T");
+    TF_OpDefinitionBuilderAddInput(op, "scalars: M * double");
+    TF_OpDefinitionBuilderAddAttr(op, "T: {float, double}");
+    TF_OpDefinitionBuilderAddAttr(op, "M: int >= 0");
+    TF_OpDefinitionBuilderAddAttr(op, "program: list(int)");
+    TF_OpDefinitionBuilderSetIsStateful(op, true);
+    TF_OpDefinitionBuilderSetShapeInferenceFunction(op, no_outputs);
+    TF_RegisterOpDefinition(op, status);
+    check(status, name);
+    int types[2] = {TFTRAIN_DT_FLOAT, TFTRAIN_DT_DOUBLE};
+    for (int i = 0; i < 2; i++) {
+      TF_KernelBuilder* builder = TF_NewKernelBuilder(name, "CPU", create_program, program_compute, delete_program);
+      TF_KernelBuilder_TypeConstraint(builder, "T", types[i], status);
+      check(status, name);
+      TF_RegisterKernelBuilder(name, builder, status);
+      check(status, name);
+    }
+  }
 
   TF_DeleteStatus(status);
 }

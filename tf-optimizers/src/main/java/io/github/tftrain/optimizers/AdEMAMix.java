@@ -155,20 +155,14 @@ public final class AdEMAMix extends LossAwareOptimizer {
     Variable<T> m2Slot = slot(layer, "m2");
     Variable<T> nuSlot = slot(layer, "nu");
     Operand<T> m1 =
-        Tensors.add(
-            tf,
-            Tensors.mul(tf, step.scalar(beta1, type), step.read(m1Slot)),
-            Tensors.mul(tf, step.scalar(1 - beta1, type), g));
+        step.ema(step.read(m1Slot), g, beta1);
     Operand<T> m2 =
         Tensors.add(
             tf,
             Tensors.mul(tf, step.cast(beta3T, type), step.read(m2Slot)),
             Tensors.mul(tf, step.cast(oneMinusBeta3T, type), g));
     Operand<T> nu =
-        Tensors.add(
-            tf,
-            Tensors.mul(tf, step.scalar(beta2, type), step.read(nuSlot)),
-            Tensors.mul(tf, step.scalar(1 - beta2, type), Tensors.square(tf, g)));
+        step.ema(step.read(nuSlot), Tensors.square(tf, g), beta2);
     // (m1 / bc1 + α(t) m2) / (sqrt(ν / bc2) + eps)
     Operand<T> numerator =
         Tensors.add(tf, Tensors.div(tf, m1, step.cast(bc1, type)), Tensors.mul(tf, step.cast(alphaT, type), m2));

@@ -84,10 +84,9 @@ public final class AdaBelief extends LossAwareOptimizer {
   @Override
   protected void update(UpdateStep step) {
     Ops tf = step.tf();
-    Operand<TFloat64> t = step.count();
-    Operand<TFloat64> bc1 = tf.math.sub(tf.constant(1.0), tf.math.pow(tf.constant(beta1), t));
+    Operand<TFloat64> bc1 = step.biasCorrection(beta1);
     Operand<TFloat64> bc2Sqrt =
-        tf.math.sqrt(tf.math.sub(tf.constant(1.0), tf.math.pow(tf.constant(beta2), t)));
+        tf.math.sqrt(step.biasCorrection(beta2));
     for (Layer<?> layer : step.layers()) {
       updateLayer(step, layer, bc1, bc2Sqrt);
     }
@@ -102,15 +101,11 @@ public final class AdaBelief extends LossAwareOptimizer {
     Operand<T> g = layer.gradient();
     Operand<T> epsilon = step.scalar(eps, type);
     Operand<T> m =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta1, type), step.read(mSlot)),
-            Tensors.mul(tf, step.scalar(1 - beta1, type), g));
+        step.ema(step.read(mSlot), g, beta1);
     Operand<T> s =
         Tensors.add(
             tf,
-            Tensors.add(
-                tf, Tensors.mul(tf, step.scalar(beta2, type), step.read(sSlot)),
-                Tensors.mul(tf, step.scalar(1 - beta2, type), Tensors.square(tf, Tensors.sub(tf, g, m)))),
+            step.ema(step.read(sSlot), Tensors.square(tf, Tensors.sub(tf, g, m)), beta2),
             epsilon);
     Operand<T> denominator =
         Tensors.add(tf, Tensors.div(tf, Tensors.sqrt(tf, s), step.cast(bc2Sqrt, type)), epsilon);

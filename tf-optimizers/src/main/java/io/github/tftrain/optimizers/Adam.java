@@ -141,13 +141,9 @@ public class Adam extends LossAwareOptimizer {
     Variable<T> vSlot = slot(layer, "v");
     Variable<T> vMaxSlot = slot(layer, "v_max");
     Operand<T> m =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta1, type), step.read(mSlot)),
-            Tensors.mul(tf, step.scalar(1 - beta1, type), g));
+        step.ema(step.read(mSlot), g, beta1);
     Operand<T> v =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta2, type), step.read(vSlot)),
-            Tensors.mul(tf, step.scalar(1 - beta2, type), Tensors.square(tf, g)));
+        step.ema(step.read(vSlot), Tensors.square(tf, g), beta2);
     Operand<T> vMax = Tensors.maximum(tf, step.read(vMaxSlot), v);
     Operand<T> bc1 = step.cast(tf.math.sub(tf.constant(1.0), beta1Power), type);
     Operand<T> bc2Sqrt = step.cast(tf.math.sqrt(tf.math.sub(tf.constant(1.0), beta2Power)), type);

@@ -78,7 +78,7 @@ public final class Adamax extends LossAwareOptimizer {
     // clr = lr / (1 - β1^t)
     Operand<TFloat64> clr =
         tf.math.div(
-            step.learningRate(), tf.math.sub(tf.constant(1.0), tf.math.pow(tf.constant(beta1), step.count())));
+            step.learningRate(), step.biasCorrection(beta1));
     for (Layer<?> layer : step.layers()) {
       updateLayer(step, layer, clr);
     }
@@ -91,9 +91,7 @@ public final class Adamax extends LossAwareOptimizer {
     Variable<T> mSlot = slot(layer, "m");
     Variable<T> uSlot = slot(layer, "u");
     Operand<T> m =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta1, type), step.read(mSlot)),
-            Tensors.mul(tf, step.scalar(1 - beta1, type), g));
+        step.ema(step.read(mSlot), g, beta1);
     Operand<T> u =
         Tensors.maximum(
             tf, Tensors.mul(tf, step.scalar(beta2, type), step.read(uSlot)),

@@ -180,8 +180,7 @@ public final class Adan extends LossAwareOptimizer {
   private static <T extends TType> Operand<T> ema(UpdateStep step, Operand<T> a, Operand<T> b, double beta) {
     Ops tf = step.tf();
     Class<T> type = a.type();
-    return Tensors.add(
-        tf, Tensors.mul(tf, step.scalar(beta, type), a), Tensors.mul(tf, step.scalar(1 - beta, type), b));
+    return step.ema(a, b, beta);
   }
 
   /** Builds {@link Adan}. */

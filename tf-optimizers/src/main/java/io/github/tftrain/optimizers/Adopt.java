@@ -121,14 +121,12 @@ public final class Adopt extends LossAwareOptimizer {
     }
     // m = β1 m + (1 - β1) n;  x = x - lr m  (x after the base's decoupled decay, if any)
     Operand<T> mNext =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta1, type), m), Tensors.mul(tf, step.scalar(1 - beta1, type), n));
+        step.ema(m, n, beta1);
     Operand<T> lr = step.cast(step.learningRate(), type);
     Operand<T> xNext = Tensors.sub(tf, step.decayedValue(layer, lr), Tensors.mul(tf, lr, mNext));
     // v = β2 v + (1 - β2) g²;  at t = 1: v = g²
     Operand<T> vNext =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta2, type), v), Tensors.mul(tf, step.scalar(1 - beta2, type), g2));
+        step.ema(v, g2, beta2);
 
     // At t = 1 the selects pass the read values through untouched (bitwise), whatever n was.
     step.assign(mSlot, tf.select(first, m, mNext));

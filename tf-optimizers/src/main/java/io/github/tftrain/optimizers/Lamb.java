@@ -86,9 +86,8 @@ public final class Lamb extends LossAwareOptimizer {
   @Override
   protected void update(UpdateStep step) {
     Ops tf = step.tf();
-    Operand<TFloat64> t = step.count();
-    Operand<TFloat64> bc1 = tf.math.sub(tf.constant(1.0), tf.math.pow(tf.constant(beta1), t));
-    Operand<TFloat64> bc2 = tf.math.sub(tf.constant(1.0), tf.math.pow(tf.constant(beta2), t));
+    Operand<TFloat64> bc1 = step.biasCorrection(beta1);
+    Operand<TFloat64> bc2 = step.biasCorrection(beta2);
     for (Layer<?> layer : step.layers()) {
       updateLayer(step, layer, bc1, bc2);
     }
@@ -103,13 +102,9 @@ public final class Lamb extends LossAwareOptimizer {
     Operand<T> g = layer.gradient();
     Operand<T> x = layer.value();
     Operand<T> m =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta1, type), step.read(mSlot)),
-            Tensors.mul(tf, step.scalar(1 - beta1, type), g));
+        step.ema(step.read(mSlot), g, beta1);
     Operand<T> v =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta2, type), step.read(vSlot)),
-            Tensors.mul(tf, step.scalar(1 - beta2, type), Tensors.square(tf, g)));
+        step.ema(step.read(vSlot), Tensors.square(tf, g), beta2);
     Operand<T> denominator =
         Tensors.add(tf, Tensors.sqrt(tf, Tensors.div(tf, v, step.cast(bc2, type))), step.scalar(eps, type));
     Operand<T> r = Tensors.div(tf, Tensors.div(tf, m, step.cast(bc1, type)), denominator);

@@ -2,8 +2,6 @@ package io.github.tftrain.optimizers;
 
 import java.util.List;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.family.TType;
 
@@ -33,6 +31,9 @@ public final class Lion extends LossAwareOptimizer {
   public static final Hyperparameter<Double> BETA2 =
       Hyperparameter.real("beta2", 0.99, Range.unitInterval(), "decay of the momentum (tracked after the update)");
 
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
+
   /** The declaration: name, source, defaults. */
   public static final OptimizerSpec SPEC =
       OptimizerSpec.builder("lion")
@@ -40,12 +41,13 @@ public final class Lion extends LossAwareOptimizer {
           .source("Chen et al., Symbolic Discovery of Optimization Algorithms, 2023; google/automl lion")
           .learningRate(1e-4)
           .weightDecay(WeightDecayMode.DECOUPLED, 0.0)
-          .hyperparameters(BETA1, BETA2)
+          .hyperparameters(BETA1, BETA2, KERNEL)
           .factory(Lion::new)
           .build();
 
   private final double beta1;
   private final double beta2;
+  private final UpdateKernel kernel;
 
   /** Lion with the default configuration. */
   public Lion(Graph graph) {
@@ -56,6 +58,7 @@ public final class Lion extends LossAwareOptimizer {
     super(graph, config);
     this.beta1 = config.get(BETA1);
     this.beta2 = config.get(BETA2);
+    this.kernel = config.get(KERNEL).resolve("lion");
   }
 
   /** A builder with the documented defaults. */
@@ -78,27 +81,13 @@ public final class Lion extends LossAwareOptimizer {
   }
 
   private <T extends TType> void updateLayer(UpdateStep step, Layer<T> layer) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
-    Operand<T> g = layer.gradient();
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> mSlot = slot(layer, "m");
-    Operand<T> m = step.read(mSlot);
-    // c = β1 m + (1 - β1) g
-    Operand<T> c =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta1, type), m), Tensors.mul(tf, step.scalar(1 - beta1, type), g));
-    // m = β2 m + (1 - β2) g
-    Operand<T> mNew =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta2, type), m), Tensors.mul(tf, step.scalar(1 - beta2, type), g));
-    step.assign(mSlot, mNew);
-    // x = x (1 - lr wd) - lr sign(c)
-    step.descend(layer, sign(tf, c));
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static <T extends TType> Operand<T> sign(Ops tf, Operand<T> x) {
-    return (Operand<T>) tf.math.sign((Operand) x);
+    ElementwiseUpdate<T>.Value g = u.gradient();
+    ElementwiseUpdate<T>.Value m = u.read(mSlot);
+    u.descend(u.sign(u.ema(m, g, beta1))); // x = x (1 - lr wd) - lr sign(β1 m + (1 - β1) g)
+    u.write(mSlot, u.ema(m, g, beta2)); // m = β2 m + (1 - β2) g
+    u.apply();
   }
 
   /** Builds {@link Lion}. */
@@ -115,6 +104,11 @@ public final class Lion extends LossAwareOptimizer {
     /** β2 in [0, 1), the momentum's decay (default 0.99). */
     public Builder beta2(double value) {
       return set(BETA2, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

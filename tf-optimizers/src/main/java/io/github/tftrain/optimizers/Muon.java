@@ -174,8 +174,8 @@ public final class Muon extends LossAwareOptimizer {
     Operand<TFloat64> adamwRate =
         initialLr > 0 ? tf.math.mul(tf.constant(adamwLr / initialLr), lr) : tf.constant(0.0);
     Operand<TFloat64> t = step.count();
-    Operand<TFloat64> bc1 = tf.math.sub(tf.constant(1.0), tf.math.pow(tf.constant(adamwBeta1), t));
-    Operand<TFloat64> bc2 = tf.math.sub(tf.constant(1.0), tf.math.pow(tf.constant(adamwBeta2), t));
+    Operand<TFloat64> bc1 = step.biasCorrection(adamwBeta1);
+    Operand<TFloat64> bc2 = step.biasCorrection(adamwBeta2);
     for (Layer<?> layer : step.layers()) {
       if (usesMuon(layer)) {
         muonLayer(step, layer, lr);
@@ -245,13 +245,9 @@ public final class Muon extends LossAwareOptimizer {
     Variable<T> vSlot = slot(layer, "v");
     Operand<T> g = layer.gradient();
     Operand<T> m =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(adamwBeta1, type), step.read(mSlot)),
-            Tensors.mul(tf, step.scalar(1 - adamwBeta1, type), g));
+        step.ema(step.read(mSlot), g, adamwBeta1);
     Operand<T> v =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(adamwBeta2, type), step.read(vSlot)),
-            Tensors.mul(tf, step.scalar(1 - adamwBeta2, type), Tensors.square(tf, g)));
+        step.ema(step.read(vSlot), Tensors.square(tf, g), adamwBeta2);
     Operand<T> denominator =
         Tensors.add(
             tf, Tensors.div(tf, Tensors.sqrt(tf, v), step.cast(tf.math.sqrt(bc2Double), type)),

@@ -25,8 +25,11 @@ final class NativeKernels {
   static final String KAFISTO_DYNAMICS = "TftrainKafistoDynamicsUpdate";
   static final String KAFISTO_DYNAMICS_FIXED_Q = "TftrainKafistoDynamicsUpdateFixedQ";
   static final String APOLLO = "TftrainApolloUpdate";
+  /** The element-wise program kernel for N state tensors is {@code ELEMENTWISE + N}, N in 1..6. */
+  static final String ELEMENTWISE = "TftrainElementwiseUpdate";
   static final String RESOURCE = "/io/github/tftrain/optimizers/native/linux-x86_64/libtftrain_kernels.so";
-  private static final Set<String> OPS = Set.of(KAFISTO_DYNAMICS, KAFISTO_DYNAMICS_FIXED_Q, APOLLO);
+  private static final Set<String> OPS =
+      Set.of(KAFISTO_DYNAMICS, KAFISTO_DYNAMICS_FIXED_Q, APOLLO, ELEMENTWISE + 1, ELEMENTWISE + 6);
 
   private NativeKernels() {}
 

@@ -116,13 +116,9 @@ public final class RAdam extends LossAwareOptimizer {
     Variable<T> mSlot = slot(layer, "m");
     Variable<T> vSlot = slot(layer, "v");
     Operand<T> m =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta1, type), step.read(mSlot)),
-            Tensors.mul(tf, step.scalar(1 - beta1, type), g));
+        step.ema(step.read(mSlot), g, beta1);
     Operand<T> v =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta2, type), step.read(vSlot)),
-            Tensors.mul(tf, step.scalar(1 - beta2, type), Tensors.square(tf, g)));
+        step.ema(step.read(vSlot), Tensors.square(tf, g), beta2);
     Operand<T> lr = step.cast(step.learningRate(), type);
     Operand<T> plain = Tensors.mul(tf, Tensors.div(tf, m, step.cast(bc1, type)), lr);
     Operand<T> adaptive =

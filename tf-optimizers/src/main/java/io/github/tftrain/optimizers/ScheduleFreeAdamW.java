@@ -142,7 +142,7 @@ public final class ScheduleFreeAdamW extends LossAwareOptimizer {
     }
     Operand<TFloat64> newWeightSum = tf.math.add(step.read(weightSum), w);
     Operand<TFloat64> c = tf.math.divNoNan(w, newWeightSum);
-    Operand<TFloat64> bc2 = tf.math.sub(tf.constant(1.0), tf.math.pow(tf.constant(beta2), t));
+    Operand<TFloat64> bc2 = step.biasCorrection(beta2);
     // y's step coefficient lr_k (β1 (1 − c) − 1)
     Operand<TFloat64> yStep =
         tf.math.mul(
@@ -169,9 +169,7 @@ public final class ScheduleFreeAdamW extends LossAwareOptimizer {
     Operand<T> g = layer.gradient();
     Operand<T> z = step.read(zSlot);
     Operand<T> v =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(beta2, type), step.read(vSlot)),
-            Tensors.mul(tf, step.scalar(1 - beta2, type), Tensors.square(tf, g)));
+        step.ema(step.read(vSlot), Tensors.square(tf, g), beta2);
     Operand<T> denominator =
         Tensors.add(tf, Tensors.sqrt(tf, Tensors.div(tf, v, step.cast(bc2, type))), step.scalar(eps, type));
     Operand<T> normalized = Tensors.div(tf, g, denominator);

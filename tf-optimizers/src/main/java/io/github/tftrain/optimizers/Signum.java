@@ -81,10 +81,7 @@ public final class Signum extends LossAwareOptimizer {
       // m = β m + (1 - β) g
       Variable<T> mSlot = slot(layer, "m");
       m =
-          Tensors.add(
-              tf,
-              Tensors.mul(tf, step.scalar(momentum, type), step.read(mSlot)),
-              Tensors.mul(tf, step.scalar(1 - momentum, type), g));
+          step.ema(step.read(mSlot), g, momentum);
       step.assign(mSlot, m);
     }
     // x = x - lr sign(m)

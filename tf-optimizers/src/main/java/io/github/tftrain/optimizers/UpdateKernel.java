@@ -12,7 +12,9 @@ package io.github.tftrain.optimizers;
  * </ul>
  *
  * Both create the same state variables with the same names and compute the same update, so a checkpoint written
- * with one restores into the other (the trainer exports SavedModels with graph kernels).
+ * with one restores into the other (the trainer exports SavedModels with graph kernels). KaFiStO and Apollo have
+ * hand-written native kernels; the element-wise optimizers of the catalogue write their update once as an
+ * {@link ElementwiseUpdate}, which runs as graph ops or as one fused native program.
  */
 public enum UpdateKernel {
   /** Native when available, else graph. */
@@ -21,6 +23,17 @@ public enum UpdateKernel {
   NATIVE,
   /** Stock TensorFlow ops. */
   GRAPH;
+
+  /**
+   * The {@code kernel} hyperparameter of the element-wise optimizers (KaFiStO and Apollo declare their own with the
+   * same values).
+   */
+  public static Hyperparameter<UpdateKernel> hyperparameter() {
+    return Hyperparameter.choice(
+        "kernel", UpdateKernel.class, AUTO,
+        "native (one fused CPU pass over the variable and its state), graph (stock ops: any device, XLA, portable"
+            + " SavedModels) or auto (native when built)");
+  }
 
   /** The kernel this choice means here: AUTO becomes NATIVE or GRAPH; NATIVE fails when unavailable. */
   UpdateKernel resolve(String optimizer) {

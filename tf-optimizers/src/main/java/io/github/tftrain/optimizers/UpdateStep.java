@@ -92,6 +92,25 @@ public final class UpdateStep {
     return learningRate;
   }
 
+  /**
+   * β·average + (1 − β)·value: the exponential moving average Adam-like updates keep (a pure value; the optimizer
+   * assigns it or uses it further). Computed as two products and a sum, in the value's type.
+   */
+  public <T extends TType> Operand<T> ema(Operand<T> average, Operand<T> value, double beta) {
+    Class<T> type = typeOf(value);
+    return Tensors.add(tf, Tensors.mul(tf, scalar(beta, type), average), Tensors.mul(tf, scalar(1 - beta, type), value));
+  }
+
+  /** 1 − β^t with t = {@link #count()}: Adam's bias correction (float64). */
+  public Operand<TFloat64> biasCorrection(double beta) {
+    return tf.math.sub(tf.constant(1.0), tf.math.pow(tf.constant(beta), count()));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends TType> Class<T> typeOf(Operand<T> value) {
+    return (Class<T>) value.type();
+  }
+
   /** The loss, when the caller provided one. */
   public Optional<LossStatistics> loss() {
     return Optional.ofNullable(loss);
@@ -154,6 +173,15 @@ public final class UpdateStep {
     }
     Operand<T> rate = Tensors.mul(tf, lr, cast(tf.constant(wd), layer.type()));
     return Tensors.sub(tf, layer.value(), Tensors.mul(tf, rate, layer.value()));
+  }
+
+  /**
+   * The weight decay wd of the base's decoupled decay for {@code layer} (0 when none applies), for optimizers that
+   * apply x − (lr·wd)·x inside a fused kernel. Marks the decay as applied.
+   */
+  public double decoupledWeightDecay(Layer<?> layer) {
+    decayed.add(layer.name());
+    return decoupledDecay(layer);
   }
 
   /**
