@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
     name = "tftrain",
     mixinStandardHelpOptions = true,
     versionProvider = Tftrain.Version.class,
-    description = "Train with KaFiStO, Apollo and baselines on TensorFlow Java.",
+    description = "Train on TensorFlow Java with KaFiStO, Apollo and the optimizer catalogue (tftrain optimizers).",
     subcommands = {TrainCommand.class, EvalCommand.class, ExportCommand.class, SampleCommand.class,
       CompareCommand.class, PresetsCommand.class, OptimizersCommand.class, TraceCommand.class, BenchCommand.class,
       CommandLine.HelpCommand.class})
