@@ -22,6 +22,9 @@ import org.tensorflow.types.family.TType;
  * <p>The slots are {@code m} and {@code u} (torch's {@code exp_avg} and {@code exp_inf}), starting at zero. As in torch,
  * eps enters the maximum (TF's {@code ApplyAdaMax} adds it to the denominator instead).
  *
+ * <p>The update runs as graph ops or as one fused native pass over the variable and its slots
+ * ({@code kernel=auto|native|graph}).
+ *
  * <p>Defaults: lr 2e-3, β1 0.9, β2 0.999, eps 1e-8, weight decay 0 (L2).
  */
 public final class Adamax extends LossAwareOptimizer {
@@ -32,6 +35,9 @@ public final class Adamax extends LossAwareOptimizer {
   public static final Hyperparameter<Double> EPS =
       Hyperparameter.real("eps", 1e-8, Range.atLeast(0), "added to |g| inside the maximum");
 
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
+
   /** The declaration: adamax, torch defaults, L2 weight decay 0. */
   public static final OptimizerSpec SPEC =
       OptimizerSpec.builder("adamax")
@@ -39,13 +45,14 @@ public final class Adamax extends LossAwareOptimizer {
           .source("Kingma & Ba, Adam, ICLR 2015 (section 7.1); torch.optim.Adamax 1.13")
           .learningRate(2e-3)
           .weightDecay(WeightDecayMode.L2, 0.0)
-          .hyperparameters(Adam.BETA1, BETA2, EPS)
+          .hyperparameters(Adam.BETA1, BETA2, EPS, KERNEL)
           .factory(Adamax::new)
           .build();
 
   private final double beta1;
   private final double beta2;
   private final double eps;
+  private final UpdateKernel kernel;
 
   /** Adamax with the default configuration. */
   public Adamax(Graph graph) {
@@ -57,6 +64,7 @@ public final class Adamax extends LossAwareOptimizer {
     this.beta1 = config.get(Adam.BETA1);
     this.beta2 = config.get(BETA2);
     this.eps = config.get(EPS);
+    this.kernel = config.get(KERNEL).resolve("adamax");
   }
 
   /** A builder with the documented defaults. */
@@ -85,22 +93,20 @@ public final class Adamax extends LossAwareOptimizer {
   }
 
   private <T extends TType> void updateLayer(UpdateStep step, Layer<T> layer, Operand<TFloat64> clr) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
-    Operand<T> g = layer.gradient();
+    ElementwiseUpdate<T> e = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> mSlot = slot(layer, "m");
     Variable<T> uSlot = slot(layer, "u");
-    Operand<T> m =
-        step.ema(step.read(mSlot), g, beta1);
-    Operand<T> u =
-        Tensors.maximum(
-            tf, Tensors.mul(tf, step.scalar(beta2, type), step.read(uSlot)),
-            Tensors.add(tf, Tensors.abs(tf, g), step.scalar(eps, type)));
-    Operand<T> start = step.decayedValue(layer, step.cast(step.learningRate(), type));
-    step.assign(mSlot, m);
-    step.assign(uSlot, u);
-    Operand<T> newX = Tensors.sub(tf, start, Tensors.mul(tf, step.cast(clr, type), Tensors.div(tf, m, u)));
-    step.assign(layer.variable(), newX);
+    ElementwiseUpdate<T>.Value g = e.gradient();
+    ElementwiseUpdate<T>.Value m = e.ema(e.read(mSlot), g, beta1); // m = β1 m + (1 - β1) g
+    // u = max(β2 u, |g| + eps)
+    ElementwiseUpdate<T>.Value u =
+        e.max(e.mul(e.constant(beta2), e.read(uSlot)), e.add(e.abs(g), e.constant(eps)));
+    ElementwiseUpdate<T>.Value start = e.decayedVariable();
+    e.write(mSlot, m);
+    e.write(uSlot, u);
+    // x = x - (lr / (1 - β1^t)) m / u
+    e.writeVariable(e.sub(start, e.mul(e.scalar(clr), e.div(m, u))));
+    e.apply();
   }
 
   /** Builds {@link Adamax}. */
@@ -122,6 +128,11 @@ public final class Adamax extends LossAwareOptimizer {
     /** eps &gt;= 0 (default 1e-8). */
     public Builder eps(double value) {
       return set(EPS, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

@@ -27,6 +27,9 @@ import org.tensorflow.types.family.TType;
  * is one float64 scalar state variable, {@code <scope>/mu_product}, updated once per step for all variables (torch
  * keeps one per parameter, all equal; its 1.13 version holds it as a float32 tensor, where this keeps float64).
  *
+ * <p>The update runs as graph ops or as one fused native pass over the variable and its slots
+ * ({@code kernel=auto|native|graph}); the step's scalars (μprod among them) stay float64 graph ops.
+ *
  * <p>Defaults: lr 2e-3, β1 0.9, β2 0.999, eps 1e-8, momentum decay 4e-3, weight decay 0 (L2).
  */
 public final class NAdam extends LossAwareOptimizer {
@@ -35,6 +38,9 @@ public final class NAdam extends LossAwareOptimizer {
       Hyperparameter.real(
           "momentumDecay", 4e-3, Range.atLeast(0), "ψ in the momentum schedule μ_t = β1 (1 - ½ 0.96^(t ψ))");
 
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
+
   /** The declaration: nadam, torch defaults, L2 weight decay 0. */
   public static final OptimizerSpec SPEC =
       OptimizerSpec.builder("nadam")
@@ -42,7 +48,7 @@ public final class NAdam extends LossAwareOptimizer {
           .source("Dozat, Incorporating Nesterov Momentum into Adam, ICLR 2016 workshop; torch.optim.NAdam 1.13")
           .learningRate(2e-3)
           .weightDecay(WeightDecayMode.L2, 0.0)
-          .hyperparameters(Adam.BETA1, Adam.BETA2, Adam.EPS, MOMENTUM_DECAY)
+          .hyperparameters(Adam.BETA1, Adam.BETA2, Adam.EPS, MOMENTUM_DECAY, KERNEL)
           .factory(NAdam::new)
           .build();
 
@@ -50,6 +56,7 @@ public final class NAdam extends LossAwareOptimizer {
   private final double beta2;
   private final double eps;
   private final double momentumDecay;
+  private final UpdateKernel kernel;
   private Variable<TFloat64> muProduct;
 
   /** NAdam with the default configuration. */
@@ -63,6 +70,7 @@ public final class NAdam extends LossAwareOptimizer {
     this.beta2 = config.get(Adam.BETA2);
     this.eps = config.get(Adam.EPS);
     this.momentumDecay = config.get(MOMENTUM_DECAY);
+    this.kernel = config.get(KERNEL).resolve("nadam");
   }
 
   /** A builder with the documented defaults. */
@@ -111,25 +119,22 @@ public final class NAdam extends LossAwareOptimizer {
       Operand<TFloat64> gradientRate,
       Operand<TFloat64> momentumRate,
       Operand<TFloat64> bc2) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
-    Operand<T> g = layer.gradient();
+    ElementwiseUpdate<T> e = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> mSlot = slot(layer, "m");
     Variable<T> vSlot = slot(layer, "v");
-    Operand<T> m =
-        step.ema(step.read(mSlot), g, beta1);
-    Operand<T> v =
-        step.ema(step.read(vSlot), Tensors.square(tf, g), beta2);
-    Operand<T> denom =
-        Tensors.add(tf, Tensors.sqrt(tf, Tensors.div(tf, v, step.cast(bc2, type))), step.scalar(eps, type));
-    Operand<T> start = step.decayedValue(layer, step.cast(step.learningRate(), type));
-    Operand<T> afterGradient =
-        Tensors.sub(tf, start, Tensors.mul(tf, step.cast(gradientRate, type), Tensors.div(tf, g, denom)));
-    Operand<T> afterMomentum =
-        Tensors.sub(tf, afterGradient, Tensors.mul(tf, step.cast(momentumRate, type), Tensors.div(tf, m, denom)));
-    step.assign(mSlot, m);
-    step.assign(vSlot, v);
-    step.assign(layer.variable(), afterMomentum);
+    ElementwiseUpdate<T>.Value g = e.gradient();
+    ElementwiseUpdate<T>.Value m = e.ema(e.read(mSlot), g, beta1); // m = β1 m + (1 - β1) g
+    ElementwiseUpdate<T>.Value v = e.ema(e.read(vSlot), e.square(g), beta2); // v = β2 v + (1 - β2) g²
+    // denom = sqrt(v / (1 - β2^t)) + eps
+    ElementwiseUpdate<T>.Value denom = e.add(e.sqrt(e.div(v, e.scalar(bc2))), e.constant(eps));
+    ElementwiseUpdate<T>.Value start = e.decayedVariable();
+    ElementwiseUpdate<T>.Value afterGradient = e.sub(start, e.mul(e.scalar(gradientRate), e.div(g, denom)));
+    ElementwiseUpdate<T>.Value afterMomentum =
+        e.sub(afterGradient, e.mul(e.scalar(momentumRate), e.div(m, denom)));
+    e.write(mSlot, m);
+    e.write(vSlot, v);
+    e.writeVariable(afterMomentum);
+    e.apply();
   }
 
   /** Builds {@link NAdam}. */
@@ -156,6 +161,11 @@ public final class NAdam extends LossAwareOptimizer {
     /** ψ &gt;= 0 (default 4e-3): the momentum schedule's decay. */
     public Builder momentumDecay(double value) {
       return set(MOMENTUM_DECAY, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

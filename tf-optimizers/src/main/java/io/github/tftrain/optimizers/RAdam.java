@@ -30,9 +30,16 @@ import org.tensorflow.types.family.TType;
  * {@code v} (torch's {@code exp_avg} and {@code exp_avg_sq}), starting at zero. With β2 = 0.999 the first 5 steps are
  * unrectified.
  *
+ * <p>The update runs as graph ops or as one fused native pass over the variable and its slots
+ * ({@code kernel=auto|native|graph}); ρ_t, the rectifier and the choice between the two results stay float64 graph
+ * scalars.
+ *
  * <p>Defaults: lr 1e-3, β1 0.9, β2 0.999, eps 1e-8, weight decay 0 (L2).
  */
 public final class RAdam extends LossAwareOptimizer {
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
+
   /** The declaration: radam, torch defaults, L2 weight decay 0. */
   public static final OptimizerSpec SPEC =
       OptimizerSpec.builder("radam")
@@ -42,13 +49,14 @@ public final class RAdam extends LossAwareOptimizer {
               + " torch.optim.RAdam 1.13")
           .learningRate(1e-3)
           .weightDecay(WeightDecayMode.L2, 0.0)
-          .hyperparameters(Adam.BETA1, Adam.BETA2, Adam.EPS)
+          .hyperparameters(Adam.BETA1, Adam.BETA2, Adam.EPS, KERNEL)
           .factory(RAdam::new)
           .build();
 
   private final double beta1;
   private final double beta2;
   private final double eps;
+  private final UpdateKernel kernel;
 
   /** RAdam with the default configuration. */
   public RAdam(Graph graph) {
@@ -60,6 +68,7 @@ public final class RAdam extends LossAwareOptimizer {
     this.beta1 = config.get(Adam.BETA1);
     this.beta2 = config.get(Adam.BETA2);
     this.eps = config.get(Adam.EPS);
+    this.kernel = config.get(KERNEL).resolve("radam");
   }
 
   /** A builder with the documented defaults. */
@@ -110,24 +119,21 @@ public final class RAdam extends LossAwareOptimizer {
       Operand<TFloat64> bc2Sqrt,
       Operand<TBool> rectify,
       Operand<TFloat64> rect) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
-    Operand<T> g = layer.gradient();
+    ElementwiseUpdate<T> e = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> mSlot = slot(layer, "m");
     Variable<T> vSlot = slot(layer, "v");
-    Operand<T> m =
-        step.ema(step.read(mSlot), g, beta1);
-    Operand<T> v =
-        step.ema(step.read(vSlot), Tensors.square(tf, g), beta2);
-    Operand<T> lr = step.cast(step.learningRate(), type);
-    Operand<T> plain = Tensors.mul(tf, Tensors.div(tf, m, step.cast(bc1, type)), lr);
-    Operand<T> adaptive =
-        Tensors.div(tf, step.cast(bc2Sqrt, type), Tensors.add(tf, Tensors.sqrt(tf, v), step.scalar(eps, type)));
-    Operand<T> rectified = Tensors.mul(tf, Tensors.mul(tf, plain, adaptive), step.cast(rect, type));
-    Operand<T> start = step.decayedValue(layer, lr);
-    step.assign(mSlot, m);
-    step.assign(vSlot, v);
-    step.assign(layer.variable(), Tensors.sub(tf, start, tf.select(rectify, rectified, plain)));
+    ElementwiseUpdate<T>.Value g = e.gradient();
+    ElementwiseUpdate<T>.Value m = e.ema(e.read(mSlot), g, beta1); // m = β1 m + (1 - β1) g
+    ElementwiseUpdate<T>.Value v = e.ema(e.read(vSlot), e.square(g), beta2); // v = β2 v + (1 - β2) g²
+    // plain = m̂ lr, adaptive = sqrt(1 - β2^t) / (sqrt(v) + eps), rectified = plain adaptive r
+    ElementwiseUpdate<T>.Value plain = e.mul(e.div(m, e.scalar(bc1)), e.scalar(step.learningRate()));
+    ElementwiseUpdate<T>.Value adaptive = e.div(e.scalar(bc2Sqrt), e.add(e.sqrt(v), e.constant(eps)));
+    ElementwiseUpdate<T>.Value rectified = e.mul(e.mul(plain, adaptive), e.scalar(rect));
+    ElementwiseUpdate<T>.Value start = e.decayedVariable();
+    e.write(mSlot, m);
+    e.write(vSlot, v);
+    e.writeVariable(e.sub(start, e.select(rectify, rectified, plain)));
+    e.apply();
   }
 
   /** Builds {@link RAdam}. */
@@ -149,6 +155,11 @@ public final class RAdam extends LossAwareOptimizer {
     /** eps &gt;= 0 (default 1e-8). */
     public Builder eps(double value) {
       return set(Adam.EPS, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

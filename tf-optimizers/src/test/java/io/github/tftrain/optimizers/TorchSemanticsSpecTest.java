@@ -39,15 +39,15 @@ class TorchSemanticsSpecTest {
         defaults(Adadelta.SPEC));
     assertEquals(
         Map.of("lr", "0.002", "beta1", "0.9", "beta2", "0.999", "eps", "1.0E-8", "weightDecay", "0.0",
-            "weightDecayMode", "l2"),
+            "weightDecayMode", "l2", "kernel", "auto"),
         defaults(Adamax.SPEC));
     assertEquals(
         Map.of("lr", "0.002", "beta1", "0.9", "beta2", "0.999", "eps", "1.0E-8", "momentumDecay", "0.004",
-            "weightDecay", "0.0", "weightDecayMode", "l2"),
+            "weightDecay", "0.0", "weightDecayMode", "l2", "kernel", "auto"),
         defaults(NAdam.SPEC));
     assertEquals(
         Map.of("lr", "0.001", "beta1", "0.9", "beta2", "0.999", "eps", "1.0E-8", "weightDecay", "0.0",
-            "weightDecayMode", "l2"),
+            "weightDecayMode", "l2", "kernel", "auto"),
         defaults(RAdam.SPEC));
   }
 
