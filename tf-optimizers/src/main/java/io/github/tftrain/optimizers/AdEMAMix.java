@@ -27,6 +27,8 @@ import org.tensorflow.types.family.TType;
  * min caps the schedule at β3 only when it rises). The authors' code computes the same β3(t) through half-lives, with
  * 1e-8 added to β inside its logarithm.
  *
+ * <p>The update runs as graph ops or as one fused native pass over x, m1, m2 and ν (kernel=auto|native|graph).
+ *
  * <p>Defaults: lr 1e-3, β1 0.9, β2 0.999, β3 0.9999, α 5, eps 1e-8, weight decay 0 (decoupled), no warmups. Source:
  * Pagliardini et al., The AdEMAMix Optimizer: Better, Faster, Older, 2024 (Algorithm 1); apple/ml-ademamix.
  */
@@ -46,6 +48,8 @@ public final class AdEMAMix extends LossAwareOptimizer {
       Hyperparameter.integer(
           "beta3Warmup", 0, Range.atLeast(0),
           "steps T of β3's warmup from β1, linear in the EMA's half-life (0 = none; needs 0 < β1 <= β3)");
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
 
   /** The declaration: name, source, the paper's defaults. */
   public static final OptimizerSpec SPEC =
@@ -54,7 +58,7 @@ public final class AdEMAMix extends LossAwareOptimizer {
           .source("Pagliardini et al., The AdEMAMix Optimizer: Better, Faster, Older, 2024; apple/ml-ademamix")
           .learningRate(1e-3)
           .weightDecay(WeightDecayMode.DECOUPLED, 0.0)
-          .hyperparameters(Adam.BETA1, Adam.BETA2, BETA3, ALPHA, Adam.EPS, ALPHA_WARMUP, BETA3_WARMUP)
+          .hyperparameters(Adam.BETA1, Adam.BETA2, BETA3, ALPHA, Adam.EPS, ALPHA_WARMUP, BETA3_WARMUP, KERNEL)
           .check(
               c -> {
                 if (c.get(BETA3_WARMUP) > 0) {
@@ -80,6 +84,7 @@ public final class AdEMAMix extends LossAwareOptimizer {
   private final double eps;
   private final long alphaWarmup;
   private final long beta3Warmup;
+  private final UpdateKernel kernel;
 
   /** AdEMAMix with the default configuration. */
   public AdEMAMix(Graph graph) {
@@ -95,6 +100,7 @@ public final class AdEMAMix extends LossAwareOptimizer {
     this.eps = config.get(Adam.EPS);
     this.alphaWarmup = config.get(ALPHA_WARMUP);
     this.beta3Warmup = config.get(BETA3_WARMUP);
+    this.kernel = config.get(KERNEL).resolve("ademamix");
   }
 
   /** A builder with the documented defaults. */
@@ -148,31 +154,32 @@ public final class AdEMAMix extends LossAwareOptimizer {
       Operand<TFloat64> alphaT,
       Operand<TFloat64> beta3T,
       Operand<TFloat64> oneMinusBeta3T) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
-    Operand<T> g = layer.gradient();
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> m1Slot = slot(layer, "m1");
     Variable<T> m2Slot = slot(layer, "m2");
     Variable<T> nuSlot = slot(layer, "nu");
-    Operand<T> m1 =
-        step.ema(step.read(m1Slot), g, beta1);
-    Operand<T> m2 =
-        Tensors.add(
-            tf,
-            Tensors.mul(tf, step.cast(beta3T, type), step.read(m2Slot)),
-            Tensors.mul(tf, step.cast(oneMinusBeta3T, type), g));
-    Operand<T> nu =
-        step.ema(step.read(nuSlot), Tensors.square(tf, g), beta2);
+    ElementwiseUpdate<T>.Value g = u.gradient();
+    ElementwiseUpdate<T>.Value m1 = u.ema(u.read(m1Slot), g, beta1); // m1 = β1 m1 + (1 - β1) g
+    // m2 = β3(t) m2 + (1 - β3(t)) g
+    ElementwiseUpdate<T>.Value m2 =
+        u.add(u.mul(u.scalar(beta3T), u.read(m2Slot)), u.mul(u.scalar(oneMinusBeta3T), g));
+    ElementwiseUpdate<T>.Value nu = u.ema(u.read(nuSlot), u.square(g), beta2); // ν = β2 ν + (1 - β2) g²
     // (m1 / bc1 + α(t) m2) / (sqrt(ν / bc2) + eps)
-    Operand<T> numerator =
-        Tensors.add(tf, Tensors.div(tf, m1, step.cast(bc1, type)), Tensors.mul(tf, step.cast(alphaT, type), m2));
-    Operand<T> denominator =
-        Tensors.add(tf, Tensors.sqrt(tf, Tensors.div(tf, nu, step.cast(bc2, type))), step.scalar(eps, type));
-    step.assign(m1Slot, m1);
-    step.assign(m2Slot, m2);
-    step.assign(nuSlot, nu);
-    // x = x (1 - lr wd) - lr direction
-    step.descend(layer, Tensors.div(tf, numerator, denominator));
+    ElementwiseUpdate<T>.Value numerator = u.add(u.div(m1, u.scalar(bc1)), u.mul(u.scalar(alphaT), m2));
+    ElementwiseUpdate<T>.Value denominator = u.add(u.sqrt(u.div(nu, u.scalar(bc2))), u.constant(eps));
+    u.write(m1Slot, m1);
+    u.write(m2Slot, m2);
+    u.write(nuSlot, nu);
+    // x = (x - (lr wd) x) - lr direction: UpdateStep.descend's operations in its order, written out so that lr is one
+    // scalar of the native program (ElementwiseUpdate.descend takes lr twice with decay: 13 scalars, the limit is 12).
+    ElementwiseUpdate<T>.Value lr = u.scalar(step.learningRate());
+    ElementwiseUpdate<T>.Value start = u.variable();
+    double wd = step.decoupledWeightDecay(layer);
+    if (wd != 0) {
+      start = u.sub(start, u.mul(u.mul(lr, u.constant(wd)), start));
+    }
+    u.writeVariable(u.sub(start, u.mul(lr, u.div(numerator, denominator))));
+    u.apply();
   }
 
   /** Builds {@link AdEMAMix}. */
@@ -214,6 +221,11 @@ public final class AdEMAMix extends LossAwareOptimizer {
     /** Steps of β3's warmup from β1, 0 = none (default 0). */
     public Builder beta3Warmup(long value) {
       return set(BETA3_WARMUP, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

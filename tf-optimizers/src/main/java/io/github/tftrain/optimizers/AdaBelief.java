@@ -20,7 +20,8 @@ import org.tensorflow.types.family.TType;
  * </pre>
  *
  * <p>The whole step reads {@code x} before the decay: {@code x ← x(1 − lr·wd) − lr·update}. The bias corrections
- * are float64 scalars cast to the variable's dtype.
+ * are float64 scalars cast to the variable's dtype. The update runs as graph ops or as one fused native pass over x,
+ * m and s (kernel=auto|native|graph).
  *
  * <p>This is the authors' {@code adabelief-pytorch} 0.2 update with {@code rectify=False},
  * {@code weight_decouple=True}, {@code fixed_decay=False} and {@code amsgrad=False}; their default
@@ -38,6 +39,8 @@ public final class AdaBelief extends LossAwareOptimizer {
   /** eps: added to s every step and to the denominator. */
   public static final Hyperparameter<Double> EPS =
       Hyperparameter.real("eps", 1e-16, Range.atLeast(0), "added to s every step and to the denominator");
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
 
   /** The declaration: the authors' defaults (eps 1e-16 as in adabelief-pytorch 0.2), decoupled weight decay 0. */
   public static final OptimizerSpec SPEC =
@@ -48,13 +51,14 @@ public final class AdaBelief extends LossAwareOptimizer {
                   + " NeurIPS 2020; adabelief-pytorch 0.2 with rectify=False")
           .learningRate(1e-3)
           .weightDecay(WeightDecayMode.DECOUPLED, 0.0)
-          .hyperparameters(BETA1, BETA2, EPS)
+          .hyperparameters(BETA1, BETA2, EPS, KERNEL)
           .factory(AdaBelief::new)
           .build();
 
   private final double beta1;
   private final double beta2;
   private final double eps;
+  private final UpdateKernel kernel;
 
   /** AdaBelief with the default configuration. */
   public AdaBelief(Graph graph) {
@@ -66,6 +70,7 @@ public final class AdaBelief extends LossAwareOptimizer {
     this.beta1 = config.get(BETA1);
     this.beta2 = config.get(BETA2);
     this.eps = config.get(EPS);
+    this.kernel = config.get(KERNEL).resolve("adabelief");
   }
 
   /** A builder with the documented defaults. */
@@ -94,24 +99,20 @@ public final class AdaBelief extends LossAwareOptimizer {
 
   private <T extends TType> void updateLayer(
       UpdateStep step, Layer<T> layer, Operand<TFloat64> bc1, Operand<TFloat64> bc2Sqrt) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> mSlot = slot(layer, "m");
     Variable<T> sSlot = slot(layer, "s");
-    Operand<T> g = layer.gradient();
-    Operand<T> epsilon = step.scalar(eps, type);
-    Operand<T> m =
-        step.ema(step.read(mSlot), g, beta1);
-    Operand<T> s =
-        Tensors.add(
-            tf,
-            step.ema(step.read(sSlot), Tensors.square(tf, Tensors.sub(tf, g, m)), beta2),
-            epsilon);
-    Operand<T> denominator =
-        Tensors.add(tf, Tensors.div(tf, Tensors.sqrt(tf, s), step.cast(bc2Sqrt, type)), epsilon);
-    step.assign(mSlot, m);
-    step.assign(sSlot, s);
-    step.descend(layer, Tensors.div(tf, Tensors.div(tf, m, step.cast(bc1, type)), denominator));
+    ElementwiseUpdate<T>.Value g = u.gradient();
+    ElementwiseUpdate<T>.Value epsilon = u.constant(eps);
+    ElementwiseUpdate<T>.Value m = u.ema(u.read(mSlot), g, beta1); // m = β1 m + (1 - β1) g
+    // s = β2 s + (1 - β2) (g - m)² + eps
+    ElementwiseUpdate<T>.Value s = u.add(u.ema(u.read(sSlot), u.square(u.sub(g, m)), beta2), epsilon);
+    // sqrt(s) / sqrt(1 - β2^t) + eps
+    ElementwiseUpdate<T>.Value denominator = u.add(u.div(u.sqrt(s), u.scalar(bc2Sqrt)), epsilon);
+    u.write(mSlot, m);
+    u.write(sSlot, s);
+    u.descend(u.div(u.div(m, u.scalar(bc1)), denominator)); // x = x (1 - lr wd) - lr (m / bc1) / denominator
+    u.apply();
   }
 
   /** Builds {@link AdaBelief}. */
@@ -133,6 +134,11 @@ public final class AdaBelief extends LossAwareOptimizer {
     /** eps &gt;= 0 (default 1e-16). */
     public Builder eps(double value) {
       return set(EPS, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

@@ -28,7 +28,8 @@ import org.tensorflow.types.family.TType;
  * <p>Weight decay: the base's L2 by default, which is exactly the authors' {@code AdaBound} ({@code grad + wd·p}
  * before the moments). With {@code weightDecayMode=decoupled} the base's decay applies instead:
  * {@code x ← x(1 − lr·wd) − clamp(…)·m}; note that this is not the authors' {@code AdaBoundW}, which subtracts
- * {@code wd·x} without the learning rate. step and the bounds are float64 scalars cast to the variable's dtype.
+ * {@code wd·x} without the learning rate. step and the bounds are float64 scalars cast to the variable's dtype. The
+ * update runs as graph ops or as one fused native pass over x, m and v (kernel=auto|native|graph).
  *
  * <p>γ is in (0, 1): the authors' check admits 0, but their upper bound then divides by zero.
  *
@@ -50,6 +51,8 @@ public final class AdaBound extends LossAwareOptimizer {
   public static final Hyperparameter<Double> BETA2 = Adam.BETA2;
   /** eps: added to the denominator (the same declaration as Adam's). */
   public static final Hyperparameter<Double> EPS = Adam.EPS;
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
 
   /** The declaration: the authors' defaults, L2 weight decay 0 (theirs). */
   public static final OptimizerSpec SPEC =
@@ -60,7 +63,7 @@ public final class AdaBound extends LossAwareOptimizer {
                   + " Luolc/AdaBound adabound.py, with finalLr not rescaled by the lr schedule")
           .learningRate(1e-3)
           .weightDecay(WeightDecayMode.L2, 0.0)
-          .hyperparameters(FINAL_LR, GAMMA, BETA1, BETA2, EPS)
+          .hyperparameters(FINAL_LR, GAMMA, BETA1, BETA2, EPS, KERNEL)
           .factory(AdaBound::new)
           .build();
 
@@ -69,6 +72,7 @@ public final class AdaBound extends LossAwareOptimizer {
   private final double beta1;
   private final double beta2;
   private final double eps;
+  private final UpdateKernel kernel;
 
   /** AdaBound with the default configuration. */
   public AdaBound(Graph graph) {
@@ -82,6 +86,7 @@ public final class AdaBound extends LossAwareOptimizer {
     this.beta1 = config.get(BETA1);
     this.beta2 = config.get(BETA2);
     this.eps = config.get(EPS);
+    this.kernel = config.get(KERNEL).resolve("adabound");
   }
 
   /** A builder with the documented defaults. */
@@ -120,23 +125,22 @@ public final class AdaBound extends LossAwareOptimizer {
       Operand<TFloat64> stepSize,
       Operand<TFloat64> lower,
       Operand<TFloat64> upper) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> mSlot = slot(layer, "m");
     Variable<T> vSlot = slot(layer, "v");
-    Operand<T> g = layer.gradient();
-    Operand<T> m =
-        step.ema(step.read(mSlot), g, beta1);
-    Operand<T> v =
-        step.ema(step.read(vSlot), Tensors.square(tf, g), beta2);
-    Operand<T> denominator = Tensors.add(tf, Tensors.sqrt(tf, v), step.scalar(eps, type));
-    Operand<T> rate =
-        tf.clipByValue(
-            Tensors.div(tf, step.cast(stepSize, type), denominator), step.cast(lower, type), step.cast(upper, type));
-    Operand<T> start = step.decayedValue(layer, step.cast(step.learningRate(), type));
-    step.assign(mSlot, m);
-    step.assign(vSlot, v);
-    step.assign(layer.variable(), Tensors.sub(tf, start, Tensors.mul(tf, rate, m)));
+    ElementwiseUpdate<T>.Value g = u.gradient();
+    ElementwiseUpdate<T>.Value m = u.ema(u.read(mSlot), g, beta1); // m = β1 m + (1 - β1) g
+    ElementwiseUpdate<T>.Value v = u.ema(u.read(vSlot), u.square(g), beta2); // v = β2 v + (1 - β2) g²
+    ElementwiseUpdate<T>.Value denominator = u.add(u.sqrt(v), u.constant(eps));
+    // clamp(step / (sqrt(v) + eps), lower, upper) as ClipByValue computes it, min with upper, then max with lower
+    // (the bound first, so that both kernels pass a NaN through)
+    ElementwiseUpdate<T>.Value rate =
+        u.max(u.scalar(lower), u.min(u.scalar(upper), u.div(u.scalar(stepSize), denominator)));
+    ElementwiseUpdate<T>.Value start = u.decayedVariable();
+    u.write(mSlot, m);
+    u.write(vSlot, v);
+    u.writeVariable(u.sub(start, u.mul(rate, m))); // x = x - clamp(…) m (after the base's decoupled decay, if any)
+    u.apply();
   }
 
   /** Builds {@link AdaBound}. */
@@ -168,6 +172,11 @@ public final class AdaBound extends LossAwareOptimizer {
     /** eps &gt;= 0 (default 1e-8). */
     public Builder eps(double value) {
       return set(EPS, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

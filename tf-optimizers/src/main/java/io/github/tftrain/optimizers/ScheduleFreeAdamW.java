@@ -39,6 +39,9 @@ import org.tensorflow.types.family.TType;
  *
  * <p>Weight decay is the optimizer's own {@code weightDecay} (not the base's L2 or decoupled modes). Defaults: lr
  * 2.5e-3, β1 0.9, β2 0.999, eps 1e-8, weight decay 0, warmup 0, r 0, weightLrPower 2.
+ *
+ * <p>The per-element update of y, z and v runs as graph ops or as one fused native pass (kernel=auto|native|graph);
+ * lr_max, W and the coefficients are float64 graph scalars, and the averaged point x stays graph ops.
  */
 public final class ScheduleFreeAdamW extends LossAwareOptimizer {
   /** β1: the interpolation between z and x at which gradients are taken. */
@@ -62,6 +65,8 @@ public final class ScheduleFreeAdamW extends LossAwareOptimizer {
       Hyperparameter.real(
           "weightLrPower", 2.0, Range.atLeast(0),
           "the average's weights are t^r·lr_max^weightLrPower (0 = not weighted by the step size)");
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
 
   /** The declaration: name, source, defaults. */
   public static final OptimizerSpec SPEC =
@@ -71,7 +76,7 @@ public final class ScheduleFreeAdamW extends LossAwareOptimizer {
               "Defazio et al., The Road Less Scheduled, NeurIPS 2024; facebookresearch/schedule_free"
                   + " AdamWScheduleFree")
           .learningRate(2.5e-3)
-          .hyperparameters(BETA1, Adam.BETA2, Adam.EPS, WEIGHT_DECAY, WARMUP, R, WEIGHT_LR_POWER)
+          .hyperparameters(BETA1, Adam.BETA2, Adam.EPS, WEIGHT_DECAY, WARMUP, R, WEIGHT_LR_POWER, KERNEL)
           .factory(ScheduleFreeAdamW::new)
           .build();
 
@@ -82,6 +87,7 @@ public final class ScheduleFreeAdamW extends LossAwareOptimizer {
   private final long warmup;
   private final double r;
   private final double weightLrPower;
+  private final UpdateKernel kernel;
   private Variable<TFloat64> lrMax;
   private Variable<TFloat64> weightSum;
 
@@ -99,6 +105,7 @@ public final class ScheduleFreeAdamW extends LossAwareOptimizer {
     this.warmup = config.get(WARMUP);
     this.r = config.get(R);
     this.weightLrPower = config.get(WEIGHT_LR_POWER);
+    this.kernel = config.get(KERNEL).resolve("adamw-schedulefree");
   }
 
   /** A builder with the documented defaults. */
@@ -162,28 +169,29 @@ public final class ScheduleFreeAdamW extends LossAwareOptimizer {
       Operand<TFloat64> bc2,
       Operand<TFloat64> yStep) {
     Ops tf = step.tf();
-    Class<T> type = layer.type();
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> zSlot = slot(layer, "z");
     Variable<T> vSlot = slot(layer, "v");
-    Operand<T> y = layer.value();
-    Operand<T> g = layer.gradient();
-    Operand<T> z = step.read(zSlot);
-    Operand<T> v =
-        step.ema(step.read(vSlot), Tensors.square(tf, g), beta2);
-    Operand<T> denominator =
-        Tensors.add(tf, Tensors.sqrt(tf, Tensors.div(tf, v, step.cast(bc2, type))), step.scalar(eps, type));
-    Operand<T> normalized = Tensors.div(tf, g, denominator);
+    ElementwiseUpdate<T>.Value y = u.variable();
+    ElementwiseUpdate<T>.Value g = u.gradient();
+    ElementwiseUpdate<T>.Value z = u.read(zSlot);
+    ElementwiseUpdate<T>.Value v = u.ema(u.read(vSlot), u.square(g), beta2); // v = β2 v + (1 − β2) g²
+    ElementwiseUpdate<T>.Value denominator = u.add(u.sqrt(u.div(v, u.scalar(bc2))), u.constant(eps));
+    // ĝ = g / (sqrt(v / bc2) + eps) + wd · y
+    ElementwiseUpdate<T>.Value normalized = u.div(g, denominator);
     if (weightDecay != 0) {
-      normalized = Tensors.add(tf, normalized, Tensors.mul(tf, step.scalar(weightDecay, type), y));
+      normalized = u.add(normalized, u.mul(u.constant(weightDecay), y));
     }
-    Operand<T> cT = step.cast(c, type);
-    Operand<T> oneMinusC = step.cast(tf.math.sub(tf.constant(1.0), c), type);
-    Operand<T> interpolated = Tensors.add(tf, Tensors.mul(tf, oneMinusC, y), Tensors.mul(tf, cT, z));
-    Operand<T> newY = Tensors.add(tf, interpolated, Tensors.mul(tf, step.cast(yStep, type), normalized));
-    Operand<T> newZ = Tensors.sub(tf, z, Tensors.mul(tf, step.cast(lrK, type), normalized));
-    step.assign(vSlot, v);
-    step.assign(zSlot, newZ);
-    step.assign(layer.variable(), newY);
+    ElementwiseUpdate<T>.Value cT = u.scalar(c);
+    ElementwiseUpdate<T>.Value oneMinusC = u.scalar(tf.math.sub(tf.constant(1.0), c));
+    // y = (1 − c) y + c z + lr_k (β1 (1 − c) − 1) ĝ;  z = z − lr_k ĝ
+    ElementwiseUpdate<T>.Value interpolated = u.add(u.mul(oneMinusC, y), u.mul(cT, z));
+    ElementwiseUpdate<T>.Value newY = u.add(interpolated, u.mul(u.scalar(yStep), normalized));
+    ElementwiseUpdate<T>.Value newZ = u.sub(z, u.mul(u.scalar(lrK), normalized));
+    u.write(vSlot, v);
+    u.write(zSlot, newZ);
+    u.writeVariable(newY);
+    u.apply();
   }
 
   /** x = (y − (1 − β1) z) / β1, from the variable (y) and the slot z. */
@@ -230,6 +238,11 @@ public final class ScheduleFreeAdamW extends LossAwareOptimizer {
     /** The power of lr_max in the average's weights (default 2). */
     public Builder weightLrPower(double value) {
       return set(WEIGHT_LR_POWER, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }
