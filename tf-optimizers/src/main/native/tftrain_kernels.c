@@ -41,7 +41,7 @@ static void no_copy(TF_OpKernelContext* ctx, TF_Tensor* source, TF_Tensor* dest)
   (void)dest;
 }
 
-#define MAX_INPUTS 12
+#define MAX_INPUTS 16
 
 /* The inputs of one kernel call: variable tensors (sharing the variables' buffers), the gradient, and scalars. */
 typedef struct {
@@ -500,7 +500,7 @@ static void program_compute(void* kernel, TF_OpKernelContext* ctx) {
   const char* op = "TftrainElementwiseUpdate";
   int refs = TF_NumInputs(ctx) - 1 - p->scalars;
   if (refs < 1 || refs > PROGRAM_MAX_STATES || p->scalars > MAX_INPUTS) {
-    fail(ctx, TFTRAIN_INVALID_ARGUMENT, "TftrainElementwiseUpdate: 1 to 6 state inputs and at most 12 scalars");
+    fail(ctx, TFTRAIN_INVALID_ARGUMENT, "TftrainElementwiseUpdate: 1 to 6 state inputs and at most 16 scalars");
     return;
   }
   inputs in;

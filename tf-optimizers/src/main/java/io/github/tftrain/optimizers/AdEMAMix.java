@@ -170,15 +170,7 @@ public final class AdEMAMix extends LossAwareOptimizer {
     u.write(m1Slot, m1);
     u.write(m2Slot, m2);
     u.write(nuSlot, nu);
-    // x = (x - (lr wd) x) - lr direction: UpdateStep.descend's operations in its order, written out so that lr is one
-    // scalar of the native program (ElementwiseUpdate.descend takes lr twice with decay: 13 scalars, the limit is 12).
-    ElementwiseUpdate<T>.Value lr = u.scalar(step.learningRate());
-    ElementwiseUpdate<T>.Value start = u.variable();
-    double wd = step.decoupledWeightDecay(layer);
-    if (wd != 0) {
-      start = u.sub(start, u.mul(u.mul(lr, u.constant(wd)), start));
-    }
-    u.writeVariable(u.sub(start, u.mul(lr, u.div(numerator, denominator))));
+    u.descend(u.div(numerator, denominator)); // x = x (1 - lr wd) - lr direction (the base's decoupled decay)
     u.apply();
   }
 

@@ -57,7 +57,7 @@ public final class ElementwiseUpdate<T extends TType> {
   private static final int SUBMUL = 17;
   private static final int WIDTH = 6;
   private static final int MAX_STATES = 6;
-  private static final int MAX_SCALARS = 12;
+  private static final int MAX_SCALARS = 16;
   private static final int MAX_REGISTERS = 96;
 
   private final UpdateStep step;
@@ -69,6 +69,7 @@ public final class ElementwiseUpdate<T extends TType> {
   private final List<Output<T>> states = new ArrayList<>();
   private final List<Operand<TFloat64>> scalars = new ArrayList<>();
   private final List<int[]> stores = new ArrayList<>();
+  private final java.util.Map<Object, Value> scalarValues = new java.util.HashMap<>();
   private int registers;
   private boolean applied;
 
@@ -132,11 +133,24 @@ public final class ElementwiseUpdate<T extends TType> {
     return new Value(null, load(STATE, stateIndex(slot)));
   }
 
-  /** A float64 scalar computed in the graph, broadcast. */
+  /**
+   * A float64 scalar computed in the graph, broadcast. The native program passes each distinct scalar (and each
+   * distinct constant) once, however often the expression uses it.
+   */
   public Value scalar(Operand<TFloat64> value) {
     if (!fused) {
       return new Value(step.cast(value, layer.type()), -1);
     }
+    Value known = scalarValues.get(value);
+    if (known != null) {
+      return known;
+    }
+    Value added = addScalar(value);
+    scalarValues.put(value, added);
+    return added;
+  }
+
+  private Value addScalar(Operand<TFloat64> value) {
     if (scalars.size() == MAX_SCALARS) {
       throw new IllegalStateException("an element-wise program takes at most " + MAX_SCALARS + " scalars");
     }
@@ -146,7 +160,16 @@ public final class ElementwiseUpdate<T extends TType> {
 
   /** A constant. */
   public Value constant(double value) {
-    return fused ? scalar(tf.constant(value)) : new Value(step.scalar(value, layer.type()), -1);
+    if (!fused) {
+      return new Value(step.scalar(value, layer.type()), -1);
+    }
+    Value known = scalarValues.get(value);
+    if (known != null) {
+      return known;
+    }
+    Value added = addScalar(tf.constant(value));
+    scalarValues.put(value, added);
+    return added;
   }
 
   /** a + b. */
