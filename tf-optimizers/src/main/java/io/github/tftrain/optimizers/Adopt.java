@@ -27,6 +27,9 @@ import org.tensorflow.types.family.TType;
  * the step on every step that moves x (t ≥ 2), as the authors' {@code decouple=True}; at t = 1 x stays bitwise
  * unchanged in both modes. The first step is selected in the graph on t = 1 (no control flow).
  *
+ * <p>The update runs as graph ops or as one fused native pass over x, m, v and g (kernel=auto|native|graph; see
+ * {@link ElementwiseUpdate}).
+ *
  * <p>Note: the clip bound is t^¼ with t the 1-based step, as the task states it; the authors' code calls its
  * {@code clip_lambda} with the number of steps before this one (t - 1), i.e. (t - 1)^¼.
  *
@@ -47,6 +50,9 @@ public final class Adopt extends LossAwareOptimizer {
   public static final Hyperparameter<Boolean> CLIP =
       Hyperparameter.flag("clip", true, "clip the normalised gradient to [-t^¼, t^¼] (t the 1-based step)");
 
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
+
   /** The declaration: name, source, the authors' defaults. */
   public static final OptimizerSpec SPEC =
       OptimizerSpec.builder("adopt")
@@ -56,7 +62,7 @@ public final class Adopt extends LossAwareOptimizer {
                   + " iShohei220/adopt")
           .learningRate(1e-3)
           .weightDecay(WeightDecayMode.L2, 0.0)
-          .hyperparameters(BETA1, BETA2, EPS, CLIP)
+          .hyperparameters(BETA1, BETA2, EPS, CLIP, KERNEL)
           .factory(Adopt::new)
           .build();
 
@@ -64,6 +70,7 @@ public final class Adopt extends LossAwareOptimizer {
   private final double beta2;
   private final double eps;
   private final boolean clip;
+  private final UpdateKernel kernel;
 
   /** ADOPT with the default configuration. */
   public Adopt(Graph graph) {
@@ -76,6 +83,7 @@ public final class Adopt extends LossAwareOptimizer {
     this.beta2 = config.get(BETA2);
     this.eps = config.get(EPS);
     this.clip = config.get(CLIP);
+    this.kernel = config.get(KERNEL).resolve("adopt");
   }
 
   /** A builder with the documented defaults. */
@@ -104,39 +112,34 @@ public final class Adopt extends LossAwareOptimizer {
 
   private <T extends TType> void updateLayer(
       UpdateStep step, Layer<T> layer, Operand<TBool> first, Operand<TFloat64> bound) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
-    Operand<T> g = layer.gradient();
+    // With clip and decoupled decay the native program takes 12 scalars, its limit: eps, t^¼, β1, 1 - β1, lr, the
+    // decay's lr and wd, β2, 1 - β2 and the three selects' flags.
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> mSlot = slot(layer, "m");
     Variable<T> vSlot = slot(layer, "v");
-    Operand<T> m = step.read(mSlot);
-    Operand<T> v = step.read(vSlot);
-    Operand<T> g2 = Tensors.square(tf, g);
+    ElementwiseUpdate<T>.Value g = u.gradient();
+    ElementwiseUpdate<T>.Value m = u.read(mSlot);
+    ElementwiseUpdate<T>.Value v = u.read(vSlot);
+    ElementwiseUpdate<T>.Value g2 = u.square(g);
 
     // n = g / max(sqrt(v), eps), clipped to ±t^¼
-    Operand<T> n = Tensors.div(tf, g, Tensors.maximum(tf, Tensors.sqrt(tf, v), step.scalar(eps, type)));
+    ElementwiseUpdate<T>.Value n = u.div(g, u.max(u.sqrt(v), u.constant(eps)));
     if (bound != null) {
-      Operand<T> c = step.cast(bound, type);
-      n = minimum(tf, Tensors.maximum(tf, n, Tensors.neg(tf, c)), c);
+      ElementwiseUpdate<T>.Value c = u.scalar(bound);
+      n = u.min(u.max(n, u.neg(c)), c);
     }
     // m = β1 m + (1 - β1) n;  x = x - lr m  (x after the base's decoupled decay, if any)
-    Operand<T> mNext =
-        step.ema(m, n, beta1);
-    Operand<T> lr = step.cast(step.learningRate(), type);
-    Operand<T> xNext = Tensors.sub(tf, step.decayedValue(layer, lr), Tensors.mul(tf, lr, mNext));
+    ElementwiseUpdate<T>.Value mNext = u.ema(m, n, beta1);
+    ElementwiseUpdate<T>.Value lr = u.scalar(step.learningRate());
+    ElementwiseUpdate<T>.Value xNext = u.sub(u.decayedVariable(), u.mul(lr, mNext));
     // v = β2 v + (1 - β2) g²;  at t = 1: v = g²
-    Operand<T> vNext =
-        step.ema(v, g2, beta2);
+    ElementwiseUpdate<T>.Value vNext = u.ema(v, g2, beta2);
 
     // At t = 1 the selects pass the read values through untouched (bitwise), whatever n was.
-    step.assign(mSlot, tf.select(first, m, mNext));
-    step.assign(vSlot, tf.select(first, g2, vNext));
-    step.assign(layer.variable(), tf.select(first, layer.value(), xNext));
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static <T extends TType> Operand<T> minimum(Ops tf, Operand<T> a, Operand<T> b) {
-    return (Operand<T>) tf.math.minimum((Operand) a, (Operand) b);
+    u.write(mSlot, u.select(first, m, mNext));
+    u.write(vSlot, u.select(first, g2, vNext));
+    u.writeVariable(u.select(first, u.variable(), xNext));
+    u.apply();
   }
 
   /** Builds {@link Adopt}. */
@@ -163,6 +166,11 @@ public final class Adopt extends LossAwareOptimizer {
     /** Clip the normalised gradient to ±t^¼ (default true). */
     public Builder clip(boolean value) {
       return set(CLIP, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

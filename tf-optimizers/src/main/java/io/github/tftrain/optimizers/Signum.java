@@ -2,8 +2,6 @@ package io.github.tftrain.optimizers;
 
 import java.util.List;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.family.TType;
 
@@ -15,6 +13,9 @@ import org.tensorflow.types.family.TType;
  * m = β m + (1 - β) g          (m starts at 0; β = 0 gives m = g: signSGD, with no state)
  * x = x - lr sign(m)
  * </pre>
+ *
+ * <p>The update runs as graph ops or as one fused native pass over x, m and g (kernel=auto|native|graph; see
+ * {@link ElementwiseUpdate}).
  *
  * <p>sign(0) = 0. No weight decay of its own (the task lists none). The authors' MXNet {@code Signum} also has
  * {@code wd} (added to the gradient before the average) and {@code wd_lh} (x ← (1 - lr wd_lh) x): those are exactly
@@ -29,17 +30,21 @@ public final class Signum extends LossAwareOptimizer {
       Hyperparameter.real(
           "momentum", 0.9, Range.unitInterval(), "decay β of the gradient's moving average (0 = signSGD)");
 
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
+
   /** The declaration: name, source, defaults. */
   public static final OptimizerSpec SPEC =
       OptimizerSpec.builder("signum")
           .summary("Signum: the sign of a moving average of the gradient (momentum 0: signSGD)")
           .source("Bernstein et al., signSGD: Compressed Optimisation for Non-Convex Problems, ICML 2018; MXNet Signum")
           .learningRate(1e-3)
-          .hyperparameters(MOMENTUM)
+          .hyperparameters(MOMENTUM, KERNEL)
           .factory(Signum::new)
           .build();
 
   private final double momentum;
+  private final UpdateKernel kernel;
 
   /** Signum with the default configuration. */
   public Signum(Graph graph) {
@@ -49,6 +54,7 @@ public final class Signum extends LossAwareOptimizer {
   private Signum(Graph graph, OptimizerConfig config) {
     super(graph, config);
     this.momentum = config.get(MOMENTUM);
+    this.kernel = config.get(KERNEL).resolve("signum");
   }
 
   /** A builder with the documented defaults. */
@@ -73,24 +79,17 @@ public final class Signum extends LossAwareOptimizer {
   }
 
   private <T extends TType> void updateLayer(UpdateStep step, Layer<T> layer) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
-    Operand<T> g = layer.gradient();
-    Operand<T> m = g;
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
+    ElementwiseUpdate<T>.Value g = u.gradient();
+    ElementwiseUpdate<T>.Value m = g;
     if (momentum > 0) {
-      // m = β m + (1 - β) g
+      // m = β m + (1 - β) g  (with β = 0 there is no slot: the program reads only g and x)
       Variable<T> mSlot = slot(layer, "m");
-      m =
-          step.ema(step.read(mSlot), g, momentum);
-      step.assign(mSlot, m);
+      m = u.ema(u.read(mSlot), g, momentum);
+      u.write(mSlot, m);
     }
-    // x = x - lr sign(m)
-    step.descend(layer, sign(tf, m));
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static <T extends TType> Operand<T> sign(Ops tf, Operand<T> x) {
-    return (Operand<T>) tf.math.sign((Operand) x);
+    u.descend(u.sign(m)); // x = x - lr sign(m)
+    u.apply();
   }
 
   /** Builds {@link Signum}. */
@@ -102,6 +101,11 @@ public final class Signum extends LossAwareOptimizer {
     /** β in [0, 1), the decay of the gradient's average; 0 = signSGD (default 0.9). */
     public Builder momentum(double value) {
       return set(MOMENTUM, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }
