@@ -31,6 +31,9 @@ import org.tensorflow.types.family.TType;
  * base's {@code clipNorm} replaces the authors' {@code max_grad_norm}, and g_prev keeps the clipped gradient, as
  * theirs does.
  *
+ * <p>The update runs as graph ops or as one fused native pass over x, m, v, n, g_prev and g (kernel=auto|native|graph;
+ * see {@link ElementwiseUpdate}).
+ *
  * <p>Defaults: lr 1e-3, β1 0.98, β2 0.92, β3 0.99, eps 1e-8, weight decay 0, noProx false. Source: Xie et al., Adan:
  * Adaptive Nesterov Momentum Algorithm for Faster Optimizing Deep Models, 2022; sail-sg/Adan adan.py.
  */
@@ -58,6 +61,9 @@ public final class Adan extends LossAwareOptimizer {
       Hyperparameter.flag(
           "noProx", false, "decay as x(1 - lr wd) before the step instead of dividing by (1 + lr wd) after it");
 
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
+
   /** The declaration: name, source, the authors' defaults. */
   public static final OptimizerSpec SPEC =
       OptimizerSpec.builder("adan")
@@ -66,7 +72,7 @@ public final class Adan extends LossAwareOptimizer {
               "Xie et al., Adan: Adaptive Nesterov Momentum Algorithm for Faster Optimizing Deep Models, 2022;"
                   + " sail-sg/Adan adan.py")
           .learningRate(1e-3)
-          .hyperparameters(BETA1, BETA2, BETA3, EPS, WEIGHT_DECAY, NO_PROX)
+          .hyperparameters(BETA1, BETA2, BETA3, EPS, WEIGHT_DECAY, NO_PROX, KERNEL)
           .factory(Adan::new)
           .build();
 
@@ -76,6 +82,7 @@ public final class Adan extends LossAwareOptimizer {
   private final double eps;
   private final double weightDecay;
   private final boolean noProx;
+  private final UpdateKernel kernel;
 
   /** Adan with the default configuration. */
   public Adan(Graph graph) {
@@ -90,6 +97,7 @@ public final class Adan extends LossAwareOptimizer {
     this.eps = config.get(EPS);
     this.weightDecay = config.get(WEIGHT_DECAY);
     this.noProx = config.get(NO_PROX);
+    this.kernel = config.get(KERNEL).resolve("adan");
   }
 
   /** A builder with the documented defaults. */
@@ -128,59 +136,49 @@ public final class Adan extends LossAwareOptimizer {
       Operand<TFloat64> bc1,
       Operand<TFloat64> bc2,
       Operand<TFloat64> bc3Sqrt) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
-    Operand<T> g = layer.gradient();
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> mSlot = slot(layer, "m");
     Variable<T> vSlot = slot(layer, "v");
     Variable<T> nSlot = slot(layer, "n");
     Variable<T> gPrevSlot = slot(layer, "g_prev");
+    ElementwiseUpdate<T>.Value g = u.gradient();
 
     // d = g - g_prev, with g_prev = g on the first step (d = 0 exactly)
-    Operand<T> gPrev = tf.select(first, g, step.read(gPrevSlot));
-    Operand<T> d = Tensors.sub(tf, g, gPrev);
-    Operand<T> b2 = step.scalar(beta2, type);
-    Operand<T> m = ema(step, step.read(mSlot), g, beta1);
-    Operand<T> v = ema(step, step.read(vSlot), d, beta2);
-    Operand<T> n = ema(step, step.read(nSlot), Tensors.square(tf, Tensors.add(tf, g, Tensors.mul(tf, b2, d))), beta3);
+    ElementwiseUpdate<T>.Value d = u.sub(g, u.select(first, g, u.read(gPrevSlot)));
+    // β2 is one scalar of the native program, shared by v's average, β2 d and β2 v (u.ema would add another).
+    ElementwiseUpdate<T>.Value b2 = u.constant(beta2);
+    ElementwiseUpdate<T>.Value m = u.ema(u.read(mSlot), g, beta1);
+    ElementwiseUpdate<T>.Value v = u.add(u.mul(b2, u.read(vSlot)), u.mul(u.constant(1 - beta2), d));
+    ElementwiseUpdate<T>.Value n = u.ema(u.read(nSlot), u.square(u.add(g, u.mul(b2, d))), beta3);
 
     // u = (m / bc1 + β2 v / bc2) / (sqrt(n) / sqrt(bc3) + eps)
-    Operand<T> numerator =
-        Tensors.add(
-            tf,
-            Tensors.div(tf, m, step.cast(bc1, type)),
-            Tensors.div(tf, Tensors.mul(tf, b2, v), step.cast(bc2, type)));
-    Operand<T> denominator =
-        Tensors.add(tf, Tensors.div(tf, Tensors.sqrt(tf, n), step.cast(bc3Sqrt, type)), step.scalar(eps, type));
-    Operand<T> u = Tensors.div(tf, numerator, denominator);
+    ElementwiseUpdate<T>.Value numerator =
+        u.add(u.div(m, u.scalar(bc1)), u.div(u.mul(b2, v), u.scalar(bc2)));
+    ElementwiseUpdate<T>.Value denominator =
+        u.add(u.div(u.sqrt(n), u.scalar(bc3Sqrt)), u.constant(eps));
+    ElementwiseUpdate<T>.Value direction = u.div(numerator, denominator);
 
-    Operand<T> lr = step.cast(step.learningRate(), type);
-    Operand<T> x = layer.value();
-    Operand<T> xNew;
+    ElementwiseUpdate<T>.Value lr = u.scalar(step.learningRate());
+    ElementwiseUpdate<T>.Value x = u.variable();
+    ElementwiseUpdate<T>.Value xNew;
     if (weightDecay == 0) {
-      xNew = Tensors.sub(tf, x, Tensors.mul(tf, lr, u));
+      xNew = u.sub(x, u.mul(lr, direction));
     } else if (noProx) {
       // x = x (1 - lr wd) - lr u
-      Operand<T> keep = Tensors.sub(tf, step.scalar(1.0, type), Tensors.mul(tf, lr, step.scalar(weightDecay, type)));
-      xNew = Tensors.sub(tf, Tensors.mul(tf, x, keep), Tensors.mul(tf, lr, u));
+      ElementwiseUpdate<T>.Value keep = u.sub(u.constant(1.0), u.mul(lr, u.constant(weightDecay)));
+      xNew = u.sub(u.mul(x, keep), u.mul(lr, direction));
     } else {
       // x = (x - lr u) / (1 + lr wd)
-      Operand<T> shrink = Tensors.add(tf, step.scalar(1.0, type), Tensors.mul(tf, lr, step.scalar(weightDecay, type)));
-      xNew = Tensors.div(tf, Tensors.sub(tf, x, Tensors.mul(tf, lr, u)), shrink);
+      ElementwiseUpdate<T>.Value shrink = u.add(u.constant(1.0), u.mul(lr, u.constant(weightDecay)));
+      xNew = u.div(u.sub(x, u.mul(lr, direction)), shrink);
     }
 
-    step.assign(mSlot, m);
-    step.assign(vSlot, v);
-    step.assign(nSlot, n);
-    step.assign(gPrevSlot, g);
-    step.assign(layer.variable(), xNew);
-  }
-
-  /** β a + (1 - β) b. */
-  private static <T extends TType> Operand<T> ema(UpdateStep step, Operand<T> a, Operand<T> b, double beta) {
-    Ops tf = step.tf();
-    Class<T> type = a.type();
-    return step.ema(a, b, beta);
+    u.write(mSlot, m);
+    u.write(vSlot, v);
+    u.write(nSlot, n);
+    u.write(gPrevSlot, g);
+    u.writeVariable(xNew);
+    u.apply();
   }
 
   /** Builds {@link Adan}. */
@@ -212,6 +210,11 @@ public final class Adan extends LossAwareOptimizer {
     /** Decoupled (x(1 - lr wd) before the step) instead of proximal weight decay (default false). */
     public Builder noProx(boolean value) {
       return set(NO_PROX, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }
