@@ -32,26 +32,31 @@ final class Accumulation {
     this.writes = writes;
   }
 
-  static Accumulation of(LossAwareOptimizer optimizer, Ops tf, List<Layer<?>> layers, long batches) {
+  /**
+   * @param tf ops for the sums' computations
+   * @param writes ops for the sums' and the counter's writes (they wait for the finiteness check, if any)
+   */
+  static Accumulation of(
+      LossAwareOptimizer optimizer, Ops tf, Ops writes, List<Layer<?>> layers, long batches) {
     Variable<TFloat64> counter = optimizer.createScalar("accumulated_batches", 0.0);
     Operand<TFloat64> count = tf.math.add(tf.identity(counter), tf.constant(1.0));
     Operand<TBool> apply = tf.math.greaterEqual(count, tf.constant((double) batches));
     Gate gate = Gate.open(tf, apply);
     List<Layer<?>> mean = new ArrayList<>();
-    List<Op> writes = new ArrayList<>();
+    List<Op> assigns = new ArrayList<>();
     for (Layer<?> layer : layers) {
-      mean.add(accumulate(optimizer, tf, gate, layer, apply, batches, writes));
+      mean.add(accumulate(optimizer, tf, writes, gate, layer, apply, batches, assigns));
     }
-    writes.add(tf.assign(counter, tf.select(apply, tf.constant(0.0), count)));
-    return new Accumulation(gate, mean, writes);
+    assigns.add(writes.assign(counter, tf.select(apply, tf.constant(0.0), count)));
+    return new Accumulation(gate, mean, assigns);
   }
 
   private static <T extends TType> Layer<T> accumulate(
-      LossAwareOptimizer optimizer, Ops tf, Gate gate, Layer<T> layer, Operand<TBool> apply, long batches,
-      List<Op> writes) {
-    Variable<T> sum = optimizer.zeroSlot(layer, "accumulated_gradient");
+      LossAwareOptimizer optimizer, Ops tf, Ops writes, Gate gate, Layer<T> layer, Operand<TBool> apply,
+      long batches, List<Op> assigns) {
+    Variable<T> sum = optimizer.createZeroSlot(layer, "accumulated_gradient");
     Operand<T> total = Tensors.add(tf, tf.identity(sum), layer.gradient());
-    writes.add(tf.assign(sum, tf.select(apply, tf.zerosLike(total), total)));
+    assigns.add(writes.assign(sum, tf.select(apply, tf.zerosLike(total), total)));
     Ops inside = gate.inside();
     Operand<T> count = LossAwareOptimizer.castScalar(inside, inside.constant((double) batches), layer.type());
     return layer.withGradient(Tensors.div(inside, total, count));

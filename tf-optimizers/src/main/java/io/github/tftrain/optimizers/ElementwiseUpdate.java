@@ -100,6 +100,7 @@ public final class ElementwiseUpdate<T extends TType> {
     if (fused) {
       states.add(layer.variable());
     }
+    step.opened(this);
   }
 
   /**
@@ -152,7 +153,8 @@ public final class ElementwiseUpdate<T extends TType> {
 
   private Value addScalar(Operand<TFloat64> value) {
     if (scalars.size() == MAX_SCALARS) {
-      throw new IllegalStateException("an element-wise program takes at most " + MAX_SCALARS + " scalars");
+      throw new IllegalStateException(
+          layer.name() + ": an element-wise program takes at most " + MAX_SCALARS + " scalars");
     }
     scalars.add(value);
     return new Value(null, emit(SCALAR, scalars.size() - 1, 0, 0, 0));
@@ -256,7 +258,7 @@ public final class ElementwiseUpdate<T extends TType> {
       step.assign(slot, value.operand);
       return;
     }
-    stores.add(new int[] {STORE, stateIndex(slot), value.register, 0, 0, 0});
+    stores.add(new int[] {STORE, stateIndex(slot), unaliased(value).register, 0, 0, 0});
   }
 
   /** Requests {@code x ← value} for the variable (the optimizer computed it from {@link #decayedVariable()}). */
@@ -265,7 +267,7 @@ public final class ElementwiseUpdate<T extends TType> {
       step.assign(layer.variable(), value.operand);
       return;
     }
-    stores.add(new int[] {STORE, 0, value.register, 0, 0, 0});
+    stores.add(new int[] {STORE, 0, unaliased(value).register, 0, 0, 0});
   }
 
   /** x after the base's decoupled weight decay, x − (lr·wd)·x (x itself when none applies). */
@@ -300,6 +302,7 @@ public final class ElementwiseUpdate<T extends TType> {
       throw new IllegalStateException("apply() runs once");
     }
     applied = true;
+    step.applied(this);
     if (!fused) {
       return;
     }
@@ -335,6 +338,15 @@ public final class ElementwiseUpdate<T extends TType> {
         });
   }
 
+  /**
+   * A loaded register points into its tensor, which an earlier store of the block may already have overwritten:
+   * stores take a computed copy of it (1·v, exact).
+   */
+  private Value unaliased(Value value) {
+    int opcode = code.get(value.register)[0];
+    return opcode == STATE || opcode == GRAD ? mul(constant(1.0), value) : value;
+  }
+
   private int stateIndex(Variable<T> slot) {
     for (int i = 0; i < states.size(); i++) {
       if (states.get(i).op().name().equals(slot.op().name())) {
@@ -342,7 +354,8 @@ public final class ElementwiseUpdate<T extends TType> {
       }
     }
     if (states.size() == MAX_STATES) {
-      throw new IllegalStateException("an element-wise program updates at most " + MAX_STATES + " tensors");
+      throw new IllegalStateException(
+          layer.name() + ": an element-wise program updates at most " + MAX_STATES + " tensors");
     }
     states.add(slot.asOutput());
     return states.size() - 1;
@@ -363,7 +376,8 @@ public final class ElementwiseUpdate<T extends TType> {
   /** Appends [opcode, dst, a, b, c, e] with a fresh destination register. */
   private int emit(int opcode, int a, int b, int c, int e) {
     if (registers == MAX_REGISTERS) {
-      throw new IllegalStateException("an element-wise program has at most " + MAX_REGISTERS + " values");
+      throw new IllegalStateException(
+          layer.name() + ": an element-wise program has at most " + MAX_REGISTERS + " values");
     }
     int destination = registers++;
     code.add(new int[] {opcode, destination, a, b, c, e});

@@ -147,10 +147,10 @@ public abstract class LossAwareOptimizer extends Optimizer {
   }
 
   /**
-   * The global L2 norm of this step's gradients before clipping (float64 scalar; with {@code accumulate}, of the
-   * accumulated mean); fetch it with the train op. With clipping on it is the norm the train op clipped with;
-   * otherwise it is built on first request, so optimizers that do not need it do not pay an extra pass over the
-   * gradients.
+   * The global L2 norm of this run's gradients before clipping (float64 scalar; with {@code accumulate}, of this run's
+   * batch, not of the accumulated mean, so that every run has a value); fetch it with the train op. Without
+   * accumulation and with clipping on it is the norm the train op clipped with; otherwise it is built on first
+   * request, so optimizers that do not need it do not pay an extra pass over the gradients.
    *
    * @throws IllegalStateException before the train op is built
    */
@@ -278,22 +278,33 @@ public abstract class LossAwareOptimizer extends Optimizer {
   }
 
   /**
-   * Creates a slot that starts as a copy of the variable's initial value (EMA, Lookahead's slow weights,
-   * Schedule-Free's z). Its initializer runs after the variable's own, when the graph's initializers run; a restored
-   * checkpoint restores it like any other slot.
+   * Creates a slot that starts as a copy of the variable (EMA, Lookahead's slow weights, Schedule-Free's z): of its
+   * current value when it is initialised already (weights restored before the optimizer was built), else of its
+   * initial value, which the variable's own initializer assigns in the same run. A restored checkpoint restores the
+   * slot like any other.
    */
+  @SuppressWarnings("unchecked")
   protected final <T extends TType> Variable<T> createCopySlot(Layer<T> layer, String slotName) {
     Ops init = scope.withInitScope();
-    List<Op> variableInit = new ArrayList<>();
+    Operand<T> initialValue = null;
     for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
       GraphOperation op = it.next();
-      if (graph.isInitializer(op) && op.type().startsWith("Assign") && op.numInputs() > 0
+      if (graph.isInitializer(op) && op.type().equals("Assign") && op.numInputs() == 2
           && op.input(0).op().name().equals(layer.variable().op().name())) {
-        variableInit.add(asOp(op));
+        initialValue = (Operand<T>) op.input(1);
       }
     }
-    Operand<T> initial = init.withControlDependencies(variableInit).identity(layer.variable());
-    return registerSlot(layer, slotName, initial);
+    if (initialValue == null) {
+      return registerSlot(layer, slotName, init.identity(layer.variable()));
+    }
+    // tf.cond(is_initialized, read, initial value): the read must not run on an uninitialised variable.
+    org.tensorflow.op.core.SwitchCond<TFloat32> initialized =
+        init.switchCond(init.constant(0f), init.isVariableInitialized(layer.variable()));
+    Operand<T> current =
+        init.withControlDependencies(List.of(init.identity(initialized.outputTrue()))).identity(layer.variable());
+    Operand<T> initial =
+        init.withControlDependencies(List.of(init.identity(initialized.outputFalse()))).identity(initialValue);
+    return registerSlot(layer, slotName, init.merge(List.of(current, initial)).output());
   }
 
   private <T extends TType> Variable<T> registerSlot(Layer<T> layer, String slotName, Operand<T> initial) {
@@ -539,19 +550,26 @@ public abstract class LossAwareOptimizer extends Optimizer {
     Ops base = scope.withSubScope("update");
     Set<GraphOperation> before = allOps();
     rawLayers = layers(base, gradsAndVars);
+    // The step, its learning rate and the finiteness check belong to every run of the train op, also the runs that
+    // only accumulate: built outside the accumulation gate, on this run's gradients.
+    Operand<TInt64> step = base.identity(globalStep);
+    learningRateAtStep = base.identity(stepLearningRate(base, step, learningRate.value(base, step)));
+    if (checkFinite) {
+      finiteCheck = finiteAssertion(base, loss);
+    }
     List<Op> alwaysWrites = new ArrayList<>();
     Gate gate = null;
     List<Layer<?>> layers = rawLayers;
     Ops tf = base;
     if (accumulate > 1) {
-      Accumulation accumulation = Accumulation.of(this, base, rawLayers, accumulate);
+      // A non-finite batch must not reach the sums either: their writes wait for the check.
+      Ops accumulationWrites = finiteCheck == null ? base : base.withControlDependencies(List.of(finiteCheck));
+      Accumulation accumulation = Accumulation.of(this, base, accumulationWrites, rawLayers, accumulate);
       gate = accumulation.gate();
       tf = gate.inside();
       layers = accumulation.meanLayers();
       alwaysWrites.addAll(accumulation.writes());
-      rawLayers = layers;
     }
-    Operand<TInt64> step = tf.identity(globalStep);
     if (clipNorm != 0) {
       layers = clip(tf, layers);
     }
@@ -559,14 +577,10 @@ public abstract class LossAwareOptimizer extends Optimizer {
     build(layers);
     buildWrappers(layers);
     Set<GraphOperation> beforeUpdate = allOps();
-    learningRateAtStep = tf.identity(stepLearningRate(tf, step, learningRate.value(tf, step)));
     UpdateStep updateStep = new UpdateStep(tf, layers, step, learningRateAtStep, loss, config);
     update(updateStep);
     rejectWritesIn(beforeUpdate);
-    updateStep.checkDecayApplied(scopeName, config.spec().weightDecayMode());
-    if (checkFinite) {
-      finiteCheck = finiteAssertion(tf, loss);
-    }
+    updateStep.checkComplete(scopeName, config.spec().weightDecayMode());
     // The barrier waits for every op built for this step (reads, gradients, loss, the optimizer's computations):
     // the sinks of the new ops suffice, since each op runs after its inputs.
     List<Op> computed = new ArrayList<>(sinks(before));
@@ -817,12 +831,21 @@ public abstract class LossAwareOptimizer extends Optimizer {
     return tf.withName("gradient_norm").math.sqrt(sumSquares);
   }
 
-  /** Global-norm clipping, with the norm of all gradients computed in float64. */
+  /**
+   * Global-norm clipping, with the norm of all gradients computed in float64 (the diagnostic {@link #gradientNorm()}
+   * when the layers are this run's gradients; with accumulation the mean's norm is computed inside the gate).
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private List<Layer<?>> clip(Ops tf, List<Layer<?>> layers) {
-    gradientNorm = globalNorm(tf, layers);
+    Operand<TFloat64> norm;
+    if (layers == rawLayers) {
+      norm = gradientNorm == null ? globalNorm(tf, layers) : gradientNorm;
+      gradientNorm = norm;
+    } else {
+      norm = globalNorm(tf, layers);
+    }
     Operand<TFloat64> threshold = tf.constant(clipNorm);
-    Operand<TFloat64> factor = tf.math.div(threshold, tf.math.maximum(gradientNorm, threshold));
+    Operand<TFloat64> factor = tf.math.div(threshold, tf.math.maximum(norm, threshold));
     List<Layer<?>> clipped = new ArrayList<>();
     for (Layer<?> layer : layers) {
       Operand scale = layer.type() == TFloat64.class ? factor : tf.dtypes.cast(factor, layer.type());
@@ -878,16 +901,6 @@ public abstract class LossAwareOptimizer extends Optimizer {
       }
     }
     return seen;
-  }
-
-  /** The optimizer's scope, for package helpers (accumulation). */
-  Ops scopeOps() {
-    return scope;
-  }
-
-  /** Creates a slot for package helpers (accumulation). */
-  <T extends TType> Variable<T> zeroSlot(Layer<T> layer, String name) {
-    return createZeroSlot(layer, name);
   }
 
   Map<String, Map<String, Variable<?>>> slotsView() {

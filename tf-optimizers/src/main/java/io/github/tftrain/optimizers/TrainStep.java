@@ -67,8 +67,11 @@ public final class TrainStep {
         taken.add(v.op().name());
       }
     }
+    if (optimizer == null || vars == null || vars.stream().anyMatch(java.util.Objects::isNull)) {
+      throw new IllegalArgumentException("a train step needs an optimizer and a list of variables without nulls");
+    }
     for (Variable<?> v : vars) {
-      if (v != null && taken.contains(v.op().name())) {
+      if (taken.contains(v.op().name())) {
         throw new IllegalArgumentException(
             "variable '" + v.op().name() + "' is given to two optimizers of one train step");
       }
@@ -106,7 +109,7 @@ public final class TrainStep {
                 + " step");
       }
     }
-    LossStatistics stats = LossStatistics.of(first.scopeOps(), loss);
+    LossStatistics stats = LossStatistics.of(first.scope(), loss);
     Map<String, GradAndVar<?>> byVariable = new HashMap<>();
     for (GradAndVar<?> pair : first.gradients(stats, all)) {
       byVariable.put(pair.getVariable().op().name(), pair);

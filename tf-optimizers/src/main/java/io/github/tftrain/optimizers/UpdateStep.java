@@ -39,6 +39,7 @@ public final class UpdateStep {
   private final List<Function<Ops, Op>> lateWrites = new ArrayList<>();
   private final Set<String> decayed = new HashSet<>();
   private final Set<String> written = new HashSet<>();
+  private final Set<ElementwiseUpdate<?>> open = new HashSet<>();
   private Operand<TFloat64> count;
 
   UpdateStep(
@@ -143,8 +144,24 @@ public final class UpdateStep {
    * @param newValue its value after this step
    */
   public <T extends TType> void assign(Operand<T> state, Operand<T> newValue) {
-    written.add(state.op().name());
-    writes.add(after -> after.assign(state, newValue));
+    if (!written.add(state.op().name())) {
+      throw new IllegalStateException("'" + state.op().name() + "' is written twice in one step");
+    }
+    // A read of another state aliases that state's buffer, which its own write may change before this one copies
+    // it: copy it now, with the step's computations.
+    Operand<T> value = aliasesState(newValue) ? tf.snapshot(newValue) : newValue;
+    writes.add(after -> after.assign(state, value));
+  }
+
+  private static boolean aliasesState(Operand<?> value) {
+    org.tensorflow.Operation op = value.op();
+    String type = op.type();
+    if (type.equals("VariableV2")) {
+      return true;
+    }
+    return type.equals("Identity") && op instanceof org.tensorflow.GraphOperation
+        && ((org.tensorflow.GraphOperation) op).numInputs() == 1
+        && ((org.tensorflow.GraphOperation) op).input(0).op().type().equals("VariableV2");
   }
 
   /**
@@ -269,8 +286,23 @@ public final class UpdateStep {
     return config.get(CommonHyperparameters.WEIGHT_DECAY, layer);
   }
 
-  /** Fails the build when the base's decoupled decay applies to a layer whose update did not go through it. */
-  void checkDecayApplied(String optimizer, WeightDecayMode specMode) {
+  /** Registers an element-wise update of this step, which must be applied before update() returns. */
+  void opened(ElementwiseUpdate<?> update) {
+    open.add(update);
+  }
+
+  void applied(ElementwiseUpdate<?> update) {
+    open.remove(update);
+  }
+
+  /**
+   * Fails the build when an {@link ElementwiseUpdate} was not applied, or the base's decoupled decay applies to a
+   * layer whose update did not go through it.
+   */
+  void checkComplete(String optimizer, WeightDecayMode specMode) {
+    if (!open.isEmpty()) {
+      throw new IllegalStateException(optimizer + ": update() left an ElementwiseUpdate without apply()");
+    }
     if (specMode == null) {
       return;
     }
