@@ -25,7 +25,12 @@ typedef unsigned char TF_Bool;
 /* Values of the TF_DataType enum used here. */
 typedef enum { TFTRAIN_DT_FLOAT = 1, TFTRAIN_DT_DOUBLE = 2 } tftrain_dtype;
 /* Values of the TF_Code enum used here. */
-typedef enum { TFTRAIN_OK = 0, TFTRAIN_INVALID_ARGUMENT = 3, TFTRAIN_INTERNAL = 13 } tftrain_code;
+typedef enum {
+  TFTRAIN_OK = 0,
+  TFTRAIN_INVALID_ARGUMENT = 3,
+  TFTRAIN_RESOURCE_EXHAUSTED = 8,
+  TFTRAIN_INTERNAL = 13
+} tftrain_code;
 
 extern TF_Status* TF_NewStatus(void);
 extern void TF_DeleteStatus(TF_Status* status);

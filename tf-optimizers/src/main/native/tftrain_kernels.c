@@ -384,9 +384,39 @@ typedef struct {
   int32_t* code; /* 6 ints per instruction */
 } program;
 
+/* Registers each instruction reads: 0 = none (loads), bit 0 = a, 1 = b, 2 = c, 3 = e. */
+static int program_reads(int op) {
+  switch (op) {
+    case OP_STATE:
+    case OP_GRAD:
+    case OP_SCALAR:
+      return 0;
+    case OP_SQRT:
+    case OP_ABS:
+    case OP_NEG:
+    case OP_SIGN:
+    case OP_SQUARE:
+    case OP_STORE:
+      return 1;
+    case OP_SELECT:
+    case OP_SUBMUL:
+      return 7;
+    case OP_AXPBY:
+      return 15;
+    default:
+      return 3;
+  }
+}
+
 static void* create_program(TF_OpKernelConstruction* ctx) {
   program* p = calloc(1, sizeof(program));
   TF_Status* status = TF_NewStatus();
+  if (p == NULL) {
+    TF_SetStatus(status, TFTRAIN_RESOURCE_EXHAUSTED, "TftrainElementwiseUpdate: out of memory");
+    TF_OpKernelConstruction_Failure(ctx, status);
+    TF_DeleteStatus(status);
+    return NULL;
+  }
   TF_OpKernelConstruction_GetAttrType(ctx, "T", &p->dtype, status);
   int32_t m = 0;
   if (TF_GetCode(status) == TFTRAIN_OK) {
@@ -402,9 +432,15 @@ static void* create_program(TF_OpKernelConstruction* ctx) {
   }
   if (TF_GetCode(status) == TFTRAIN_OK) {
     p->code = malloc(sizeof(int32_t) * (size_t)size);
-    p->length = size / 6;
-    TF_OpKernelConstruction_GetAttrInt32List(ctx, "program", p->code, size, status);
+    if (p->code == NULL) {
+      TF_SetStatus(status, TFTRAIN_RESOURCE_EXHAUSTED, "TftrainElementwiseUpdate: out of memory");
+    } else {
+      p->length = size / 6;
+      TF_OpKernelConstruction_GetAttrInt32List(ctx, "program", p->code, size, status);
+    }
   }
+  /* Registers are written once, before they are read (so `restrict` holds and no row is read uninitialised). */
+  unsigned char defined[PROGRAM_MAX_REGISTERS] = {0};
   for (int i = 0; TF_GetCode(status) == TFTRAIN_OK && i < p->length; i++) {
     const int32_t* in = p->code + 6 * i;
     /* Every register operand must name a register; loads name a state or scalar, checked against the inputs. */
@@ -413,6 +449,16 @@ static void* create_program(TF_OpKernelConstruction* ctx) {
       bad |= in[j] < 0 || in[j] >= PROGRAM_MAX_REGISTERS;
     }
     bad |= (in[0] == OP_STORE && in[1] >= PROGRAM_MAX_STATES) || (in[0] == OP_STATE && in[2] >= PROGRAM_MAX_STATES);
+    if (!bad) {
+      int reads = program_reads(in[0]);
+      for (int j = 0; j < 4; j++) {
+        bad |= (reads >> j & 1) && !defined[in[2 + j]];
+      }
+      if (in[0] != OP_STORE) {
+        bad |= defined[in[1]];
+        defined[in[1]] = 1;
+      }
+    }
     if (bad) {
       char message[160];
       snprintf(message, sizeof(message), "TftrainElementwiseUpdate: instruction %d is malformed", i);
@@ -428,8 +474,10 @@ static void* create_program(TF_OpKernelConstruction* ctx) {
 
 static void delete_program(void* kernel) {
   program* p = kernel;
-  free(p->code);
-  free(p);
+  if (p != NULL) {
+    free(p->code);
+    free(p);
+  }
 }
 
 /* One block: n <= PROGRAM_BLOCK elements starting at `offset`, in the variable's type T (8 floats or 4 doubles per
@@ -525,6 +573,11 @@ static void program_compute(void* kernel, TF_OpKernelContext* ctx) {
   if (p->dtype == TFTRAIN_DT_FLOAT) {
     float(*scratch)[PROGRAM_BLOCK] = malloc(sizeof(float[PROGRAM_MAX_REGISTERS][PROGRAM_BLOCK]));
     float* registers[PROGRAM_MAX_REGISTERS] = {0};
+    if (scratch == NULL) {
+      fail(ctx, TFTRAIN_RESOURCE_EXHAUSTED, "TftrainElementwiseUpdate: out of memory");
+      release(&in);
+      return;
+    }
     for (int64_t offset = 0; offset < n; offset += PROGRAM_BLOCK) {
       int count = n - offset < PROGRAM_BLOCK ? (int)(n - offset) : PROGRAM_BLOCK;
       run_block_float(p, scratch, registers, state, grad, in.scalars, offset, count);
@@ -533,6 +586,11 @@ static void program_compute(void* kernel, TF_OpKernelContext* ctx) {
   } else {
     double(*scratch)[PROGRAM_BLOCK] = malloc(sizeof(double[PROGRAM_MAX_REGISTERS][PROGRAM_BLOCK]));
     double* registers[PROGRAM_MAX_REGISTERS] = {0};
+    if (scratch == NULL) {
+      fail(ctx, TFTRAIN_RESOURCE_EXHAUSTED, "TftrainElementwiseUpdate: out of memory");
+      release(&in);
+      return;
+    }
     for (int64_t offset = 0; offset < n; offset += PROGRAM_BLOCK) {
       int count = n - offset < PROGRAM_BLOCK ? (int)(n - offset) : PROGRAM_BLOCK;
       run_block_double(p, scratch, registers, state, grad, in.scalars, offset, count);

@@ -730,8 +730,8 @@ public abstract class LossAwareOptimizer extends Optimizer {
         continue;
       }
       String type = op.type();
-      if (WRITE_OPS.contains(type) || type.startsWith("Apply") || type.startsWith("ResourceApply")
-          || type.startsWith("Scatter") || type.startsWith(NativeKernels.ELEMENTWISE)) {
+      if (WRITE_OPS.contains(type) || type.contains("Apply") || type.contains("Scatter") || type.contains("Assign")
+          || type.equals("CountUpTo") || type.startsWith(NativeKernels.ELEMENTWISE)) {
         throw new IllegalStateException(
             scopeName + ": update() built the write op '" + op.name() + "' (" + type + ") itself; create state in"
                 + " build() and request writes through UpdateStep.assign/descend/inPlace, which order them after"

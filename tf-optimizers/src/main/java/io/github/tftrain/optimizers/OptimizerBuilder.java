@@ -179,8 +179,10 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
 
   /** The name scope of the optimizer's ops and state (default: the optimizer's name, made unique in the graph). */
   public B name(String value) {
-    if (value == null || value.isBlank()) {
-      throw new IllegalArgumentException(spec.name() + ": name must not be empty");
+    if (value == null || !value.matches("[A-Za-z0-9.][A-Za-z0-9_.\\-]*")) {
+      throw new IllegalArgumentException(
+          spec.name() + ": name must be letters, digits, '.', '_' or '-' (a TensorFlow name scope), got '" + value
+              + "'");
     }
     this.name = value;
     return self();
@@ -231,6 +233,12 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
       throw new IllegalArgumentException(
           opt + ": accumulate must be 1 (its update measures each minibatch's loss), got "
               + config.get(CommonHyperparameters.ACCUMULATE));
+    }
+    if (spec.evaluatesOwnWeights()
+        && (config.get(CommonHyperparameters.LOOKAHEAD_STEPS) > 0 || config.get(CommonHyperparameters.EMA_DECAY) > 0)) {
+      throw new IllegalArgumentException(
+          opt + ": lookaheadSteps and emaDecay must be 0: " + opt + " evaluates weights of its own (see its"
+              + " documentation), which Lookahead's sync and an average of the training variables would not be");
     }
     spec.check(config);
     return config;

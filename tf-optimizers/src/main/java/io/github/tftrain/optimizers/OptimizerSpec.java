@@ -53,6 +53,7 @@ public final class OptimizerSpec {
   private final List<Consumer<OptimizerConfig>> checks;
   private final Factory factory;
   private final boolean supportsAccumulation;
+  private final boolean evaluatesOwnWeights;
 
   private OptimizerSpec(Builder b) {
     this.name = b.name;
@@ -65,6 +66,7 @@ public final class OptimizerSpec {
     this.checks = List.copyOf(b.checks);
     this.factory = Objects.requireNonNull(b.factory, b.name + ": factory");
     this.supportsAccumulation = b.supportsAccumulation;
+    this.evaluatesOwnWeights = b.evaluatesOwnWeights;
     List<Hyperparameter<?>> list = new ArrayList<>();
     list.add(learningRate);
     list.addAll(own);
@@ -144,6 +146,11 @@ public final class OptimizerSpec {
     return supportsAccumulation;
   }
 
+  /** Whether the optimizer evaluates weights of its own (so the Lookahead and EMA wrappers do not apply). */
+  public boolean evaluatesOwnWeights() {
+    return evaluatesOwnWeights;
+  }
+
   /** A builder with this optimizer's defaults. */
   public OptimizerBuilder<?, LossAwareOptimizer> newBuilder() {
     return OptimizerBuilder.of(this);
@@ -176,6 +183,7 @@ public final class OptimizerSpec {
     private final List<Consumer<OptimizerConfig>> checks = new ArrayList<>();
     private Factory factory;
     private boolean supportsAccumulation = true;
+    private boolean evaluatesOwnWeights;
 
     private Builder(String name) {
       if (name == null || !name.matches("[a-z][a-z0-9-]*")) {
@@ -230,6 +238,15 @@ public final class OptimizerSpec {
     /** Rejects {@code accumulate} &gt; 1 (optimizers whose update measures one minibatch's loss). */
     public Builder noAccumulation() {
       this.supportsAccumulation = false;
+      return this;
+    }
+
+    /**
+     * The optimizer evaluates weights of its own ({@link LossAwareOptimizer#evaluationValue}, e.g. Schedule-Free's x):
+     * the Lookahead and EMA wrappers, which replace the training variables' values, are rejected.
+     */
+    public Builder evaluatesOwnWeights() {
+      this.evaluatesOwnWeights = true;
       return this;
     }
 

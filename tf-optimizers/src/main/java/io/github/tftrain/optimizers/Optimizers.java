@@ -17,9 +17,13 @@ import java.util.List;
 public final class Optimizers {
   private Optimizers() {}
 
-  /** The built-in optimizers and the class path's providers (looked up once; the registry is immutable). */
+  /**
+   * The built-in optimizers and the class path's providers (looked up once; the registry is immutable).
+   *
+   * @throws IllegalArgumentException when a provider's optimizer clashes with another's name (every call says so)
+   */
   public static OptimizerRegistry registry() {
-    return Holder.REGISTRY;
+    return Holder.REGISTRY.get();
   }
 
   /** The registered names. */
@@ -47,8 +51,20 @@ public final class Optimizers {
     return registry().builder(name);
   }
 
+  /** Found once per class loader; a failing provider fails every call with its message, not the class. */
   private static final class Holder {
-    static final OptimizerRegistry REGISTRY =
-        OptimizerRegistry.builtIn().withProviders(Optimizers.class.getClassLoader());
+    static final java.util.function.Supplier<OptimizerRegistry> REGISTRY = lookUp();
+
+    private static java.util.function.Supplier<OptimizerRegistry> lookUp() {
+      try {
+        OptimizerRegistry registry = OptimizerRegistry.builtIn().withProviders(Optimizers.class.getClassLoader());
+        return () -> registry;
+      } catch (RuntimeException | java.util.ServiceConfigurationError e) {
+        String message = "optimizer providers on the class path: " + e.getMessage();
+        return () -> {
+          throw new IllegalArgumentException(message, e);
+        };
+      }
+    }
   }
 }

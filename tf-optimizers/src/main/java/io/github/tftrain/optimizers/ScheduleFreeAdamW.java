@@ -77,6 +77,7 @@ public final class ScheduleFreeAdamW extends LossAwareOptimizer {
                   + " AdamWScheduleFree")
           .learningRate(2.5e-3)
           .hyperparameters(BETA1, Adam.BETA2, Adam.EPS, WEIGHT_DECAY, WARMUP, R, WEIGHT_LR_POWER, KERNEL)
+          .evaluatesOwnWeights()
           .factory(ScheduleFreeAdamW::new)
           .build();
 

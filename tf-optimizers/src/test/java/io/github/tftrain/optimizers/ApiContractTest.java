@@ -50,6 +50,13 @@ class ApiContractTest {
         assertThrows(IllegalArgumentException.class, () -> Optimizers.builder("adam").set("group[(].weightDecay", "0"));
     assertTrue(badRegex.getMessage().startsWith("group[(]: not a regular expression"), badRegex.getMessage());
     assertEquals(
+        "adam: name must be letters, digits, '.', '_' or '-' (a TensorFlow name scope), got 'my adam'",
+        assertThrows(IllegalArgumentException.class, () -> Adam.builder().name("my adam")).getMessage());
+    IllegalArgumentException own =
+        assertThrows(IllegalArgumentException.class, () -> ScheduleFreeAdamW.builder().emaDecay(0.9).validate());
+    assertTrue(own.getMessage().startsWith("adamw-schedulefree: lookaheadSteps and emaDecay must be 0"),
+        own.getMessage());
+    assertEquals(
         "kafisto: accumulate must be 1 (its update measures each minibatch's loss), got 2",
         assertThrows(IllegalArgumentException.class, () -> Kafisto.builder().accumulate(2).validate())
             .getMessage());
