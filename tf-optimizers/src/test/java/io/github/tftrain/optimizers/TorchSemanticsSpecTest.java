@@ -28,7 +28,7 @@ class TorchSemanticsSpecTest {
   void defaultsAreTorchs() {
     assertEquals(
         Map.of("lr", "0.01", "lrDecay", "0.0", "initialAccumulator", "0.0", "eps", "1.0E-10", "weightDecay", "0.0",
-            "weightDecayMode", "l2"),
+            "weightDecayMode", "l2", "kernel", "auto"),
         defaults(Adagrad.SPEC));
     assertEquals(
         Map.of("lr", "0.01", "alpha", "0.99", "eps", "1.0E-8", "momentum", "0.0", "centered", "false",
