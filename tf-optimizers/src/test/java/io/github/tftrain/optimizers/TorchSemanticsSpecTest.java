@@ -32,7 +32,7 @@ class TorchSemanticsSpecTest {
         defaults(Adagrad.SPEC));
     assertEquals(
         Map.of("lr", "0.01", "alpha", "0.99", "eps", "1.0E-8", "momentum", "0.0", "centered", "false",
-            "weightDecay", "0.0", "weightDecayMode", "l2"),
+            "weightDecay", "0.0", "weightDecayMode", "l2", "kernel", "auto"),
         defaults(RmsProp.SPEC));
     assertEquals(
         Map.of("lr", "1.0", "rho", "0.9", "eps", "1.0E-6", "weightDecay", "0.0", "weightDecayMode", "l2"),
