@@ -35,7 +35,8 @@ class TorchSemanticsSpecTest {
             "weightDecay", "0.0", "weightDecayMode", "l2", "kernel", "auto"),
         defaults(RmsProp.SPEC));
     assertEquals(
-        Map.of("lr", "1.0", "rho", "0.9", "eps", "1.0E-6", "weightDecay", "0.0", "weightDecayMode", "l2"),
+        Map.of("lr", "1.0", "rho", "0.9", "eps", "1.0E-6", "weightDecay", "0.0", "weightDecayMode", "l2",
+            "kernel", "auto"),
         defaults(Adadelta.SPEC));
     assertEquals(
         Map.of("lr", "0.002", "beta1", "0.9", "beta2", "0.999", "eps", "1.0E-8", "weightDecay", "0.0",
