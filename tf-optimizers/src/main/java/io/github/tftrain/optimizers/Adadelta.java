@@ -2,8 +2,6 @@ package io.github.tftrain.optimizers;
 
 import java.util.List;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.family.TType;
 
@@ -21,6 +19,10 @@ import org.tensorflow.types.family.TType;
  * <p>The slots are {@code v} and {@code u} (torch's {@code square_avg} and {@code acc_delta}), starting at zero. eps
  * must be &gt; 0 here (torch accepts 0, with which u stays 0 and x never moves).
  *
+ * <p>The update runs as graph ops or as one fused native pass over the variable and its slots
+ * (kernel=auto|native|graph, see {@link UpdateKernel}); both compute the same operations in the same order (in
+ * float32 the graph's 1 / sqrt, Eigen's vectorised rsqrt on large tensors, may differ by 2 ulp).
+ *
  * <p>Defaults: lr 1.0, ρ 0.9, eps 1e-6, weight decay 0 (L2).
  */
 public final class Adadelta extends LossAwareOptimizer {
@@ -31,6 +33,9 @@ public final class Adadelta extends LossAwareOptimizer {
   public static final Hyperparameter<Double> EPS =
       Hyperparameter.real("eps", 1e-6, Range.above(0), "added inside both square roots (sets the first steps' size)");
 
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
+
   /** The declaration: adadelta, torch defaults, L2 weight decay 0. */
   public static final OptimizerSpec SPEC =
       OptimizerSpec.builder("adadelta")
@@ -40,12 +45,13 @@ public final class Adadelta extends LossAwareOptimizer {
               + " torch.optim.Adadelta 1.13")
           .learningRate(1.0)
           .weightDecay(WeightDecayMode.L2, 0.0)
-          .hyperparameters(RHO, EPS)
+          .hyperparameters(RHO, EPS, KERNEL)
           .factory(Adadelta::new)
           .build();
 
   private final double rho;
   private final double eps;
+  private final UpdateKernel kernel;
 
   /** Adadelta with the default configuration. */
   public Adadelta(Graph graph) {
@@ -56,6 +62,7 @@ public final class Adadelta extends LossAwareOptimizer {
     super(graph, config);
     this.rho = config.get(RHO);
     this.eps = config.get(EPS);
+    this.kernel = config.get(KERNEL).resolve("adadelta");
   }
 
   /** A builder with the documented defaults. */
@@ -79,25 +86,23 @@ public final class Adadelta extends LossAwareOptimizer {
   }
 
   private <T extends TType> void updateLayer(UpdateStep step, Layer<T> layer) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
-    Operand<T> g = layer.gradient();
-    Operand<T> r = step.scalar(rho, type);
-    Operand<T> oneMinusR = step.scalar(1 - rho, type);
-    Operand<T> e = step.scalar(eps, type);
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> vSlot = slot(layer, "v");
     Variable<T> uSlot = slot(layer, "u");
-    Operand<T> v =
-        Tensors.add(tf, Tensors.mul(tf, r, step.read(vSlot)), Tensors.mul(tf, oneMinusR, Tensors.square(tf, g)));
-    Operand<T> std = Tensors.sqrt(tf, Tensors.add(tf, v, e));
-    Operand<T> delta =
-        Tensors.mul(tf, Tensors.div(tf, Tensors.sqrt(tf, Tensors.add(tf, step.read(uSlot), e)), std), g);
-    Operand<T> u =
-        Tensors.add(
-            tf, Tensors.mul(tf, r, step.read(uSlot)), Tensors.mul(tf, oneMinusR, Tensors.square(tf, delta)));
-    step.assign(vSlot, v);
-    step.assign(uSlot, u);
-    step.descend(layer, delta);
+    ElementwiseUpdate<T>.Value g = u.gradient();
+    ElementwiseUpdate<T>.Value accDelta = u.read(uSlot);
+    ElementwiseUpdate<T>.Value v = u.ema(u.read(vSlot), u.square(g), rho); // v = ρ v + (1 - ρ) g²
+    ElementwiseUpdate<T>.Value std = u.sqrt(u.add(v, u.constant(eps)));
+    // delta = sqrt(u + eps) / sqrt(v + eps) g, written as sqrt(u + eps)·(1 / sqrt(v + eps)) g: TF's graph optimizer
+    // (Grappler's SqrtDivToRsqrtMul) runs a / sqrt(b) as a·rsqrt(b) and 1 / sqrt(b) as rsqrt(b), so the graph ops are
+    // the same as the plain quotient's, and the native pass computes what they compute (rsqrt is 1 / sqrt in float64;
+    // in float32 Eigen's vectorised rsqrt, used on large tensors, is up to 2 ulp from 1 / sqrt).
+    ElementwiseUpdate<T>.Value delta =
+        u.mul(u.mul(u.sqrt(u.add(accDelta, u.constant(eps))), u.div(u.constant(1), std)), g);
+    u.write(vSlot, v);
+    u.write(uSlot, u.ema(accDelta, u.square(delta), rho)); // u = ρ u + (1 - ρ) delta²
+    u.descend(delta);
+    u.apply();
   }
 
   /** Builds {@link Adadelta}. */
@@ -114,6 +119,11 @@ public final class Adadelta extends LossAwareOptimizer {
     /** eps &gt; 0 (default 1e-6). */
     public Builder eps(double value) {
       return set(EPS, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

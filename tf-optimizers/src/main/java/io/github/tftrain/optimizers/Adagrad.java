@@ -24,6 +24,9 @@ import org.tensorflow.types.family.TType;
  * {@code state_sum} exactly; otherwise the sum is rounded in a different order (Σ g² first, then the constant),
  * which changes nothing but the last bit.
  *
+ * <p>The update runs as graph ops or as one fused native pass over the variable and its slot (kernel=auto|native|graph,
+ * see {@link UpdateKernel}); both compute the same operations in the same order.
+ *
  * <p>Defaults: lr 1e-2, lrDecay 0, initialAccumulator 0, eps 1e-10, weight decay 0 (L2; with
  * {@code weightDecayMode=decoupled} the base applies {@code x = x - lr wd x} with the undecayed lr).
  */
@@ -39,6 +42,9 @@ public final class Adagrad extends LossAwareOptimizer {
   public static final Hyperparameter<Double> EPS =
       Hyperparameter.real("eps", 1e-10, Range.atLeast(0), "added to the denominator");
 
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
+
   /** The declaration: adagrad, torch defaults, L2 weight decay 0. */
   public static final OptimizerSpec SPEC =
       OptimizerSpec.builder("adagrad")
@@ -46,13 +52,14 @@ public final class Adagrad extends LossAwareOptimizer {
           .source("Duchi, Hazan & Singer, Adaptive Subgradient Methods, JMLR 2011; torch.optim.Adagrad 1.13")
           .learningRate(1e-2)
           .weightDecay(WeightDecayMode.L2, 0.0)
-          .hyperparameters(LR_DECAY, INITIAL_ACCUMULATOR, EPS)
+          .hyperparameters(LR_DECAY, INITIAL_ACCUMULATOR, EPS, KERNEL)
           .factory(Adagrad::new)
           .build();
 
   private final double lrDecay;
   private final double initialAccumulator;
   private final double eps;
+  private final UpdateKernel kernel;
 
   /** Adagrad with the default configuration. */
   public Adagrad(Graph graph) {
@@ -64,6 +71,7 @@ public final class Adagrad extends LossAwareOptimizer {
     this.lrDecay = config.get(LR_DECAY);
     this.initialAccumulator = config.get(INITIAL_ACCUMULATOR);
     this.eps = config.get(EPS);
+    this.kernel = config.get(KERNEL).resolve("adagrad");
   }
 
   /** A builder with the documented defaults. */
@@ -92,19 +100,17 @@ public final class Adagrad extends LossAwareOptimizer {
   }
 
   private <T extends TType> void updateLayer(UpdateStep step, Layer<T> layer, Operand<TFloat64> clr) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
-    Operand<T> g = layer.gradient();
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> sumSlot = slot(layer, "sum");
+    ElementwiseUpdate<T>.Value g = u.gradient();
     // The slot holds sum - initialAccumulator.
-    Operand<T> squares = Tensors.add(tf, step.read(sumSlot), Tensors.square(tf, g));
-    Operand<T> sum =
-        initialAccumulator == 0 ? squares : Tensors.add(tf, squares, step.scalar(initialAccumulator, type));
-    Operand<T> std = Tensors.add(tf, Tensors.sqrt(tf, sum), step.scalar(eps, type));
-    Operand<T> start = step.decayedValue(layer, step.cast(step.learningRate(), type));
-    step.assign(sumSlot, squares);
-    Operand<T> newX = Tensors.sub(tf, start, Tensors.mul(tf, step.cast(clr, type), Tensors.div(tf, g, std)));
-    step.assign(layer.variable(), newX);
+    ElementwiseUpdate<T>.Value squares = u.add(u.read(sumSlot), u.square(g));
+    ElementwiseUpdate<T>.Value sum = initialAccumulator == 0 ? squares : u.add(squares, u.constant(initialAccumulator));
+    ElementwiseUpdate<T>.Value std = u.add(u.sqrt(sum), u.constant(eps));
+    // x = decayed(x) - clr g / std: the step's lr is clr, the decoupled decay's the undecayed lr.
+    u.writeVariable(u.sub(u.decayedVariable(), u.mul(u.scalar(clr), u.div(g, std))));
+    u.write(sumSlot, squares);
+    u.apply();
   }
 
   /** Builds {@link Adagrad}. */
@@ -126,6 +132,11 @@ public final class Adagrad extends LossAwareOptimizer {
     /** eps &gt;= 0 (default 1e-10). */
     public Builder eps(double value) {
       return set(EPS, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

@@ -2,8 +2,6 @@ package io.github.tftrain.optimizers;
 
 import java.util.List;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.family.TType;
 
@@ -23,6 +21,9 @@ import org.tensorflow.types.family.TType;
  * {@link Sgd}'s); torch's {@code square_avg}, {@code grad_avg} and {@code momentum_buffer}; all start at zero. Unlike
  * TF's {@code ApplyRMSProp}, eps is added after the square root, as torch does.
  *
+ * <p>The update runs as graph ops or as one fused native pass over the variable and its slots
+ * (kernel=auto|native|graph, see {@link UpdateKernel}); both compute the same operations in the same order.
+ *
  * <p>Defaults: lr 1e-2, α 0.99, eps 1e-8, momentum 0, centered false, weight decay 0 (L2).
  */
 public final class RmsProp extends LossAwareOptimizer {
@@ -36,6 +37,9 @@ public final class RmsProp extends LossAwareOptimizer {
   public static final Hyperparameter<Boolean> CENTERED =
       Hyperparameter.flag("centered", false, "divide by sqrt(v - gAvg²), the gradients' estimated deviation");
 
+  /** native, graph or auto. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
+
   /** The declaration: rmsprop, torch defaults, L2 weight decay 0. */
   public static final OptimizerSpec SPEC =
       OptimizerSpec.builder("rmsprop")
@@ -44,7 +48,7 @@ public final class RmsProp extends LossAwareOptimizer {
               + " torch.optim.RMSprop 1.13")
           .learningRate(1e-2)
           .weightDecay(WeightDecayMode.L2, 0.0)
-          .hyperparameters(ALPHA, Adam.EPS, MOMENTUM, CENTERED)
+          .hyperparameters(ALPHA, Adam.EPS, MOMENTUM, CENTERED, KERNEL)
           .factory(RmsProp::new)
           .build();
 
@@ -52,6 +56,7 @@ public final class RmsProp extends LossAwareOptimizer {
   private final double eps;
   private final double momentum;
   private final boolean centered;
+  private final UpdateKernel kernel;
 
   /** RMSprop with the default configuration. */
   public RmsProp(Graph graph) {
@@ -64,6 +69,7 @@ public final class RmsProp extends LossAwareOptimizer {
     this.eps = config.get(Adam.EPS);
     this.momentum = config.get(MOMENTUM);
     this.centered = config.get(CENTERED);
+    this.kernel = config.get(KERNEL).resolve("rmsprop");
   }
 
   /** A builder with the documented defaults. */
@@ -92,32 +98,29 @@ public final class RmsProp extends LossAwareOptimizer {
   }
 
   private <T extends TType> void updateLayer(UpdateStep step, Layer<T> layer) {
-    Ops tf = step.tf();
-    Class<T> type = layer.type();
-    Operand<T> g = layer.gradient();
-    Operand<T> a = step.scalar(alpha, type);
-    Operand<T> oneMinusA = step.scalar(1 - alpha, type);
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
+    ElementwiseUpdate<T>.Value g = u.gradient();
     Variable<T> vSlot = slot(layer, "v");
-    Operand<T> v =
-        Tensors.add(tf, Tensors.mul(tf, a, step.read(vSlot)), Tensors.mul(tf, oneMinusA, Tensors.square(tf, g)));
-    step.assign(vSlot, v);
-    Operand<T> variance = v;
+    ElementwiseUpdate<T>.Value v = u.ema(u.read(vSlot), u.square(g), alpha); // v = α v + (1 - α) g²
+    u.write(vSlot, v);
+    ElementwiseUpdate<T>.Value variance = v;
     if (centered) {
       Variable<T> gAvgSlot = slot(layer, "g_avg");
-      Operand<T> gAvg = Tensors.add(tf, Tensors.mul(tf, a, step.read(gAvgSlot)), Tensors.mul(tf, oneMinusA, g));
-      step.assign(gAvgSlot, gAvg);
-      variance = Tensors.sub(tf, v, Tensors.square(tf, gAvg));
+      ElementwiseUpdate<T>.Value gAvg = u.ema(u.read(gAvgSlot), g, alpha); // gAvg = α gAvg + (1 - α) g
+      u.write(gAvgSlot, gAvg);
+      variance = u.sub(v, u.square(gAvg));
     }
-    Operand<T> avg = Tensors.add(tf, Tensors.sqrt(tf, variance), step.scalar(eps, type));
-    Operand<T> scaled = Tensors.div(tf, g, avg);
+    ElementwiseUpdate<T>.Value avg = u.add(u.sqrt(variance), u.constant(eps));
+    ElementwiseUpdate<T>.Value scaled = u.div(g, avg);
     if (momentum > 0) {
       Variable<T> bSlot = slot(layer, "momentum");
-      Operand<T> b = Tensors.add(tf, Tensors.mul(tf, step.scalar(momentum, type), step.read(bSlot)), scaled);
-      step.assign(bSlot, b);
-      step.descend(layer, b);
+      ElementwiseUpdate<T>.Value b = u.add(u.mul(u.constant(momentum), u.read(bSlot)), scaled); // b = μ b + g / avg
+      u.write(bSlot, b);
+      u.descend(b);
     } else {
-      step.descend(layer, scaled);
+      u.descend(scaled);
     }
+    u.apply();
   }
 
   /** Builds {@link RmsProp}. */
@@ -144,6 +147,11 @@ public final class RmsProp extends LossAwareOptimizer {
     /** Centered RMSprop (default false). */
     public Builder centered(boolean value) {
       return set(CENTERED, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

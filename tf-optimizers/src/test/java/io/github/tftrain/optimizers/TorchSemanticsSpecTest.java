@@ -28,14 +28,15 @@ class TorchSemanticsSpecTest {
   void defaultsAreTorchs() {
     assertEquals(
         Map.of("lr", "0.01", "lrDecay", "0.0", "initialAccumulator", "0.0", "eps", "1.0E-10", "weightDecay", "0.0",
-            "weightDecayMode", "l2"),
+            "weightDecayMode", "l2", "kernel", "auto"),
         defaults(Adagrad.SPEC));
     assertEquals(
         Map.of("lr", "0.01", "alpha", "0.99", "eps", "1.0E-8", "momentum", "0.0", "centered", "false",
-            "weightDecay", "0.0", "weightDecayMode", "l2"),
+            "weightDecay", "0.0", "weightDecayMode", "l2", "kernel", "auto"),
         defaults(RmsProp.SPEC));
     assertEquals(
-        Map.of("lr", "1.0", "rho", "0.9", "eps", "1.0E-6", "weightDecay", "0.0", "weightDecayMode", "l2"),
+        Map.of("lr", "1.0", "rho", "0.9", "eps", "1.0E-6", "weightDecay", "0.0", "weightDecayMode", "l2",
+            "kernel", "auto"),
         defaults(Adadelta.SPEC));
     assertEquals(
         Map.of("lr", "0.002", "beta1", "0.9", "beta2", "0.999", "eps", "1.0E-8", "weightDecay", "0.0",
