@@ -375,7 +375,7 @@ enum {
 
 #define PROGRAM_MAX_STATES 6
 #define PROGRAM_MAX_REGISTERS 96
-#define PROGRAM_BLOCK 512
+#define PROGRAM_BLOCK 128
 
 typedef struct {
   int dtype;

@@ -31,7 +31,8 @@ import org.tensorflow.types.family.TType;
  * state back in place: the memory traffic of a hand-written fused kernel. Scalars stay graph ops (float64), passed
  * in and rounded to the variable's type as the graph's casts round them. Both follow the same expression with the
  * same operations in the same order, so the native kernel computes what the graph version (tested against the
- * plain-Java references) computes, to the last bit in float64.
+ * plain-Java references) computes: bitwise on small tensors; on large ones TF's vectorised kernels and Grappler's
+ * rewrites (a / sqrt(b) becomes a · rsqrt(b)) may round the last bit differently.
  *
  * @param <T> the variable's type
  */
