@@ -525,12 +525,21 @@ static void delete_program(void* kernel) {
         case OP_SUB: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] - b[i]; break;                    \
         case OP_MUL: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] * b[i]; break;                    \
         case OP_DIV: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] / b[i]; break;                    \
-        case OP_MAX: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] > b[i] ? a[i] : b[i]; break;      \
-        case OP_MIN: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] < b[i] ? a[i] : b[i]; break;      \
+        /* TF's Maximum/Minimum/Sign: NaN in, NaN out; otherwise Eigen's choices (max(-0, +0) = -0). */        \
+        case OP_MAX:                                                                                                \
+          _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] =                                                   \
+              (a[i] != a[i] || b[i] != b[i]) ? a[i] + b[i] : (a[i] < b[i] ? b[i] : a[i]);                          \
+          break;                                                                                                    \
+        case OP_MIN:                                                                                                \
+          _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] =                                                   \
+              (a[i] != a[i] || b[i] != b[i]) ? a[i] + b[i] : (b[i] < a[i] ? b[i] : a[i]);                          \
+          break;                                                                                                    \
         case OP_SQRT: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = (T)sqrt(a[i]); break;                 \
         case OP_ABS: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] < 0 ? -a[i] : a[i]; break;        \
         case OP_NEG: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = -a[i]; break;                          \
-        case OP_SIGN: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = (T)((a[i] > 0) - (a[i] < 0)); break;  \
+        case OP_SIGN:                                                                                               \
+          _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] != a[i] ? a[i] : (T)((a[i] > 0) - (a[i] < 0)); \
+          break;                                                                                                    \
         case OP_SQUARE: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] * a[i]; break;                 \
         case OP_SELECT: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] != 0 ? b[i] : c[i]; break;     \
         case OP_AXPBY: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] * b[i] + c[i] * e[i]; break;    \

@@ -67,7 +67,28 @@ class FusedKernelTest {
         name, new double[][] {graph}, new double[][] {fused}, float64 ? 1e-12 : 1e-5);
   }
 
+  /** A NaN in the gradient: both kernels put NaN where TF's ops put it (Sign, Maximum, Minimum propagate NaN). */
+  @ParameterizedTest(name = "{0} float64={1}")
+  @MethodSource("cases")
+  void nanPropagatesAlike(String name, boolean float64) {
+    Kernels.require(UpdateKernel.NATIVE);
+    if (name.equals("kafisto") || name.equals("apollo")) {
+      return;
+    }
+    double[] graph = large(name, float64, "graph", true);
+    double[] fused = large(name, float64, "native", true);
+    for (int i = 0; i < graph.length; i++) {
+      assertTrue(Double.isNaN(graph[i]) == Double.isNaN(fused[i]), name + ": element " + i + ": " + graph[i] + " vs "
+          + fused[i]);
+    }
+    assertTrue(Double.isNaN(graph[7]), name + ": the NaN gradient element");
+  }
+
   private static double[] large(String name, boolean float64, String kernel) {
+    return large(name, float64, kernel, false);
+  }
+
+  private static double[] large(String name, boolean float64, String kernel, boolean nan) {
     try (org.tensorflow.Graph graph = new org.tensorflow.Graph();
         org.tensorflow.Session session = new org.tensorflow.Session(graph)) {
       org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(graph);
@@ -77,6 +98,9 @@ class FusedKernelTest {
       for (int i = 0; i < start.length; i++) {
         start[i] = random.nextGaussian();
         scale[i] = random.nextDouble();
+      }
+      if (nan) {
+        scale[7] = Double.NaN;
       }
       org.tensorflow.Operand<?> w0 = tf.withInitScope().constant(start);
       org.tensorflow.Operand<?> c = tf.constant(scale);
