@@ -234,6 +234,10 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
           opt + ": accumulate must be 1 (its update measures each minibatch's loss), got "
               + config.get(CommonHyperparameters.ACCUMULATE));
     }
+    if (config.isSet(CommonHyperparameters.LOOKAHEAD_ALPHA) && config.get(CommonHyperparameters.LOOKAHEAD_STEPS) == 0) {
+      throw new IllegalArgumentException(
+          opt + ": lookaheadAlpha applies to Lookahead: set lookaheadSteps > 0 too (0 = off)");
+    }
     if (spec.evaluatesOwnWeights()
         && (config.get(CommonHyperparameters.LOOKAHEAD_STEPS) > 0 || config.get(CommonHyperparameters.EMA_DECAY) > 0)) {
       throw new IllegalArgumentException(

@@ -52,6 +52,10 @@ class ApiContractTest {
     assertEquals(
         "adam: name must be letters, digits, '.', '_' or '-' (a TensorFlow name scope), got 'my adam'",
         assertThrows(IllegalArgumentException.class, () -> Adam.builder().name("my adam")).getMessage());
+    assertEquals(
+        "adam: lookaheadAlpha applies to Lookahead: set lookaheadSteps > 0 too (0 = off)",
+        assertThrows(IllegalArgumentException.class, () -> Adam.builder().set("lookaheadAlpha", "0.8").validate())
+            .getMessage());
     IllegalArgumentException own =
         assertThrows(IllegalArgumentException.class, () -> ScheduleFreeAdamW.builder().emaDecay(0.9).validate());
     assertTrue(own.getMessage().startsWith("adamw-schedulefree: lookaheadSteps and emaDecay must be 0"),

@@ -71,12 +71,14 @@ class EvaluationWeightsTest {
         averages.add(TensorValues.read(g.session(), sgd.getSlot(g.variables.get(i).asOutput(), "ema").orElseThrow()));
       }
       g.session().run(swap.toEvaluation());
+      g.session().run(swap.toEvaluation()); // a second swap does nothing (the backups keep the training weights)
       double[][] evaluated = g.values();
       for (int i = 0; i < 3; i++) {
         assertArrayEquals(averages.get(i), evaluated[i], 0.0, "evaluation weights of variable " + i);
         assertTrue(averages.get(i)[0] != training[i][0], "the average differs from the weights");
       }
       g.session().run(swap.toTraining());
+      g.session().run(swap.toTraining()); // and a second restore does nothing either
       double[][] back = g.values();
       for (int i = 0; i < 3; i++) {
         assertArrayEquals(training[i], back[i], 0.0, "training weights of variable " + i);
