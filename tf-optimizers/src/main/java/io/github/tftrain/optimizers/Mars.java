@@ -97,7 +97,6 @@ public final class Mars extends LossAwareOptimizer {
 
   @Override
   protected void update(UpdateStep step) {
-    Ops tf = step.tf();
     Operand<TFloat64> bc1 = step.biasCorrection(beta1);
     Operand<TFloat64> bc2 = step.biasCorrection(beta2);
     for (Layer<?> layer : step.layers()) {
