@@ -3,6 +3,7 @@ package io.github.tftrain.cli.train;
 import io.github.tftrain.cli.OptimizerSettings;
 import io.github.tftrain.cli.models.OptimizerFactory;
 import io.github.tftrain.optimizers.Apollo;
+import io.github.tftrain.optimizers.CommonHyperparameters;
 import io.github.tftrain.optimizers.LossAwareOptimizer;
 import io.github.tftrain.optimizers.OptimizerBuilder;
 import io.github.tftrain.optimizers.OptimizerConfig;
@@ -75,9 +76,15 @@ final class RunOptimizer implements OptimizerFactory {
     return new RunOptimizer(optimizer, more, schedule, stepsPerEpoch, totalSteps);
   }
 
+  /**
+   * The optimizer with the run's schedule. Schedules count the optimizer's updates (its global step): with
+   * {@code accumulate = N} a run of S steps makes S / N updates, so epochs and the run's length are counted in updates.
+   */
   private OptimizerBuilder<?, ?> builder() {
     OptimizerBuilder<?, ?> builder = OptimizerSettings.builder(optimizer, settings);
-    builder.lr(schedule.toSchedule(builder.baseLearningRate(), stepsPerEpoch, totalSteps));
+    long accumulate = builder.validate().get(CommonHyperparameters.ACCUMULATE);
+    builder.lr(schedule.toSchedule(builder.baseLearningRate(), Math.max(1, stepsPerEpoch / accumulate),
+        Math.max(1, totalSteps / accumulate)));
     return builder.checkFinite(true);
   }
 
