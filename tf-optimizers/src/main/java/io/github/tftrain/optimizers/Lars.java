@@ -22,7 +22,8 @@ import org.tensorflow.types.family.TType;
  * <p>Weight decay is LARS's own (in the local rate's denominator and in the step): the spec declares its own
  * {@code weightDecay} and the base applies none. The norms are reduced in the variable's dtype (one {@code L2Loss}
  * each); the square roots, the local rate, its fallback and {@code lr·local} are float64 scalars cast back to the
- * variable's dtype, so float64 variables compute everything in float64.
+ * variable's dtype, so float64 variables compute everything in float64. The step itself runs as graph ops or one
+ * fused native pass ({@code kernel=auto|native|graph}, see {@link ElementwiseUpdate}).
  *
  * <p>Defaults: lr 0.1, μ 0.9, η (trustCoefficient) 1e-3, weight decay 0.
  */
@@ -39,19 +40,23 @@ public final class Lars extends LossAwareOptimizer {
       Hyperparameter.real(
           "weightDecay", 0.0, Range.atLeast(0), "wd: the step is along g + wd·x, and wd‖x‖ enters the local rate");
 
+  /** native, graph or auto: the element-wise step (the norms are graph reductions either way). */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
+
   /** The declaration: the paper's η, momentum 0.9, its own weight decay 0. */
   public static final OptimizerSpec SPEC =
       OptimizerSpec.builder("lars")
           .summary("LARS: momentum SGD with a per-variable rate η‖x‖/(‖g‖ + wd‖x‖)")
           .source("You et al., Large Batch Training of Convolutional Networks, 2017 (Algorithm 1)")
           .learningRate(0.1)
-          .hyperparameters(MOMENTUM, TRUST_COEFFICIENT, WEIGHT_DECAY)
+          .hyperparameters(MOMENTUM, TRUST_COEFFICIENT, WEIGHT_DECAY, KERNEL)
           .factory(Lars::new)
           .build();
 
   private final double momentum;
   private final double trustCoefficient;
   private final double weightDecay;
+  private final UpdateKernel kernel;
 
   /** LARS with the default configuration. */
   public Lars(Graph graph) {
@@ -63,6 +68,7 @@ public final class Lars extends LossAwareOptimizer {
     this.momentum = config.get(MOMENTUM);
     this.trustCoefficient = config.get(TRUST_COEFFICIENT);
     this.weightDecay = config.get(WEIGHT_DECAY);
+    this.kernel = config.get(KERNEL).resolve("lars");
   }
 
   /** A builder with the documented defaults. */
@@ -86,21 +92,19 @@ public final class Lars extends LossAwareOptimizer {
 
   private <T extends TType> void updateLayer(UpdateStep step, Layer<T> layer) {
     Ops tf = step.tf();
-    Class<T> type = layer.type();
+    // The norms are reductions of this step's reads, computed in the graph; the step is one element-wise pass.
+    Operand<TFloat64> rate = tf.math.mul(step.learningRate(), localRate(tf, step, layer.value(), layer.gradient()));
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> bSlot = slot(layer, "momentum");
-    Operand<T> g = layer.gradient();
-    Operand<T> x = layer.value();
-    Operand<TFloat64> rate = tf.math.mul(step.learningRate(), localRate(tf, step, x, g));
-    Operand<T> direction = g;
-    if (weightDecay != 0) {
-      direction = Tensors.add(tf, g, Tensors.mul(tf, step.scalar(weightDecay, type), x));
-    }
-    Operand<T> b =
-        Tensors.add(
-            tf, Tensors.mul(tf, step.scalar(momentum, type), step.read(bSlot)),
-            Tensors.mul(tf, step.cast(rate, type), direction));
-    step.assign(bSlot, b);
-    step.assign(layer.variable(), Tensors.sub(tf, x, b));
+    ElementwiseUpdate<T>.Value g = u.gradient();
+    ElementwiseUpdate<T>.Value x = u.variable();
+    ElementwiseUpdate<T>.Value direction = weightDecay != 0 ? u.add(g, u.mul(u.constant(weightDecay), x)) : g;
+    // b = μ b + lr local (g + wd x);  x = x - b
+    ElementwiseUpdate<T>.Value b =
+        u.add(u.mul(u.constant(momentum), u.read(bSlot)), u.mul(u.scalar(rate), direction));
+    u.write(bSlot, b);
+    u.writeVariable(u.sub(x, b));
+    u.apply();
   }
 
   /** η‖x‖ / (‖g‖ + wd‖x‖) as a float64 scalar, 1 when ‖x‖ = 0 or ‖g‖ = 0. */
@@ -132,6 +136,11 @@ public final class Lars extends LossAwareOptimizer {
     /** Trust coefficient η &gt; 0 (default 1e-3). */
     public Builder trustCoefficient(double value) {
       return set(TRUST_COEFFICIENT, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

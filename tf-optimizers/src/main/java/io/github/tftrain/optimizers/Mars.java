@@ -50,6 +50,9 @@ public final class Mars extends LossAwareOptimizer {
   public static final Hyperparameter<Double> EPS =
       Hyperparameter.real("eps", 1e-8, Range.atLeast(0), "added to the denominator");
 
+  /** native, graph or auto: the element-wise step (c and its norm are graph ops either way). */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
+
   /** The declaration: the paper's MARS-AdamW defaults, decoupled weight decay 0. */
   public static final OptimizerSpec SPEC =
       OptimizerSpec.builder("mars")
@@ -59,7 +62,7 @@ public final class Mars extends LossAwareOptimizer {
                   + " approximate MARS-AdamW (previous step's gradient) on every variable")
           .learningRate(3e-3)
           .weightDecay(WeightDecayMode.DECOUPLED, 0.0)
-          .hyperparameters(BETA1, BETA2, GAMMA, EPS)
+          .hyperparameters(BETA1, BETA2, GAMMA, EPS, KERNEL)
           .factory(Mars::new)
           .build();
 
@@ -67,6 +70,7 @@ public final class Mars extends LossAwareOptimizer {
   private final double beta2;
   private final double gamma;
   private final double eps;
+  private final UpdateKernel kernel;
 
   /** MARS with the default configuration. */
   public Mars(Graph graph) {
@@ -79,6 +83,7 @@ public final class Mars extends LossAwareOptimizer {
     this.beta2 = config.get(BETA2);
     this.gamma = config.get(GAMMA);
     this.eps = config.get(EPS);
+    this.kernel = config.get(KERNEL).resolve("mars");
   }
 
   /** A builder with the documented defaults. */
@@ -113,22 +118,23 @@ public final class Mars extends LossAwareOptimizer {
     Variable<T> gPrevSlot = slot(layer, "g_prev");
     Operand<T> g = layer.gradient();
     Operand<T> scale = step.scalar(gamma * (beta1 / (1 - beta1)), type);
-    Operand<T> c = Tensors.add(tf, g, Tensors.mul(tf, scale, Tensors.sub(tf, g, step.read(gPrevSlot))));
-    // if ‖c‖ > 1: c = c / ‖c‖  ⇔  c = c / max(‖c‖, 1) (a division by exactly 1 otherwise)
-    Operand<TFloat64> cNorm = tf.math.sqrt(step.squaredNorm(c, true));
-    c = Tensors.div(tf, c, step.cast(tf.math.maximum(cNorm, tf.constant(1.0)), type));
-    Operand<T> m =
-        step.ema(step.read(mSlot), c, beta1);
-    Operand<T> v =
-        step.ema(step.read(vSlot), Tensors.square(tf, c), beta2);
-    Operand<T> denominator =
-        Tensors.add(tf, Tensors.sqrt(tf, Tensors.div(tf, v, step.cast(bc2, type))), step.scalar(eps, type));
-    Operand<T> direction = Tensors.div(tf, Tensors.div(tf, m, step.cast(bc1, type)), denominator);
-    step.assign(mSlot, m);
-    step.assign(vSlot, v);
+    // c before the clip, in the graph: its norm is a reduction over the whole tensor.
+    Operand<T> rawC = Tensors.add(tf, g, Tensors.mul(tf, scale, Tensors.sub(tf, g, step.read(gPrevSlot))));
+    Operand<TFloat64> cNorm = tf.math.sqrt(step.squaredNorm(rawC, true));
     step.assign(gPrevSlot, g);
-    step.descend(layer, direction);
+    // The rest is one element-wise pass over c, m, v and x.
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer.withGradient(rawC), kernel);
+    // if ‖c‖ > 1: c = c / ‖c‖  ⇔  c = c / max(‖c‖, 1) (a division by exactly 1 otherwise)
+    ElementwiseUpdate<T>.Value c = u.div(u.gradient(), u.scalar(tf.math.maximum(cNorm, tf.constant(1.0))));
+    ElementwiseUpdate<T>.Value m = u.ema(u.read(mSlot), c, beta1);
+    ElementwiseUpdate<T>.Value v = u.ema(u.read(vSlot), u.square(c), beta2);
+    ElementwiseUpdate<T>.Value denominator = u.add(u.sqrt(u.div(v, u.scalar(bc2))), u.constant(eps));
+    u.write(mSlot, m);
+    u.write(vSlot, v);
+    u.descend(u.div(u.div(m, u.scalar(bc1)), denominator));
+    u.apply();
   }
+
 
   /** Builds {@link Mars}. */
   public static final class Builder extends OptimizerBuilder<Builder, Mars> {
@@ -154,6 +160,11 @@ public final class Mars extends LossAwareOptimizer {
     /** eps &gt;= 0 (default 1e-8). */
     public Builder eps(double value) {
       return set(EPS, value);
+    }
+
+    /** auto (default), native or graph (see {@link UpdateKernel}). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }
