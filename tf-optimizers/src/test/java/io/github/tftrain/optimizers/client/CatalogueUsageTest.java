@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.tftrain.optimizers.EvaluationSwap;
 import io.github.tftrain.optimizers.Lion;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
@@ -18,7 +16,6 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.op.random.StatelessRandomNormal;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -70,16 +67,16 @@ class CatalogueUsageTest {
       try (Session session = new Session(graph)) {
         for (int epoch = 0; epoch < EPOCHS; epoch++) {
           for (int start = 0; start < trainingSet.count; start += BATCH) {
-            try (TFloat32 x = pixels(trainingSet, start, BATCH);
+            try (TFloat32 x = trainingSet.pixels(start, BATCH);
                 TInt64 y = labels(trainingSet, start, BATCH)) {
               session.runner().feed(images, x).feed(labels, y).addTarget(train).run();
             }
           }
         }
         session.run(evaluate.toEvaluation());
-        try (TFloat32 x = pixels(testSet, 0, testSet.count);
+        try (TFloat32 x = testSet.pixels(0, testSet.count);
             TInt64 guesses = (TInt64) session.runner().feed(images, x).fetch(predicted).run().get(0)) {
-          accuracy = accuracy(guesses, testSet);
+          accuracy = testSet.accuracy(guesses);
         }
         session.run(evaluate.toTraining());
       }
@@ -94,28 +91,10 @@ class CatalogueUsageTest {
   /** The README's snippet is this test's code, so the documented example is known to work. */
   @Test
   void readmeShowsThisCode() throws IOException {
-    Path root = FashionMnistSubset.directory().getParent().getParent();
-    String readme = normalize(Files.readString(root.resolve("README.md")));
-    String source =
-        Files.readString(
-            root.resolve("tf-optimizers/src/test/java/io/github/tftrain/optimizers/client/CatalogueUsageTest.java"));
-    String snippet =
-        source.substring(
-            source.indexOf("// README-SNIPPET-BEGIN") + "// README-SNIPPET-BEGIN".length(),
-            source.indexOf("    // README-SNIPPET-END"));
-    assertTrue(readme.contains(normalize(snippet)), "README.md must contain the snippet of CatalogueUsageTest");
+    assertTrue(FashionMnistSubset.readmeShows("CatalogueUsageTest.java"), "README.md must contain the snippet of CatalogueUsageTest");
   }
 
-  private static String normalize(String text) {
-    return text.replaceAll("\\s+", " ").trim();
-  }
 
-  private static TFloat32 pixels(FashionMnistSubset data, int start, int count) {
-    int n = Math.min(count, data.count - start);
-    float[] slice = new float[n * 784];
-    System.arraycopy(data.pixels, start * 784, slice, 0, slice.length);
-    return TFloat32.tensorOf(Shape.of(n, 784), DataBuffers.of(slice, true, false));
-  }
 
   private static TInt64 labels(FashionMnistSubset data, int start, int count) {
     int n = Math.min(count, data.count - start);
@@ -126,13 +105,5 @@ class CatalogueUsageTest {
     return TInt64.tensorOf(Shape.of(n), DataBuffers.of(y, true, false));
   }
 
-  private static double accuracy(TInt64 guesses, FashionMnistSubset data) {
-    int correct = 0;
-    for (int i = 0; i < data.count; i++) {
-      if (guesses.getLong(i) == data.labels[i]) {
-        correct++;
-      }
-    }
-    return (double) correct / data.count;
-  }
+
 }

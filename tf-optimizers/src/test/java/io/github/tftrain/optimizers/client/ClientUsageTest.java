@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tftrain.optimizers.Kafisto;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -53,15 +51,15 @@ class ClientUsageTest {
       try (Session session = new Session(graph)) {
         for (int epoch = 0; epoch < EPOCHS; epoch++) {
           for (int start = 0; start < trainingSet.count; start += BATCH) {
-            try (TFloat32 x = pixels(trainingSet, start, BATCH);
+            try (TFloat32 x = trainingSet.pixels(start, BATCH);
                 TFloat32 y = oneHot(trainingSet, start, BATCH)) {
               session.runner().feed(images, x).feed(oneHotLabels, y).addTarget(train).run();
             }
           }
         }
-        try (TFloat32 x = pixels(testSet, 0, testSet.count);
+        try (TFloat32 x = testSet.pixels(0, testSet.count);
             TInt64 guesses = (TInt64) session.runner().feed(images, x).fetch(predicted).run().get(0)) {
-          accuracy = accuracy(guesses, testSet);
+          accuracy = testSet.accuracy(guesses);
         }
       }
     }
@@ -75,28 +73,10 @@ class ClientUsageTest {
   /** The README's snippet is this test's code, so the documented example is known to work. */
   @Test
   void readmeShowsThisCode() throws IOException {
-    Path root = FashionMnistSubset.directory().getParent().getParent();
-    String readme = normalize(Files.readString(root.resolve("README.md")));
-    String source =
-        Files.readString(
-            root.resolve("tf-optimizers/src/test/java/io/github/tftrain/optimizers/client/ClientUsageTest.java"));
-    String snippet =
-        source.substring(
-            source.indexOf("// README-SNIPPET-BEGIN") + "// README-SNIPPET-BEGIN".length(),
-            source.indexOf("    // README-SNIPPET-END"));
-    assertTrue(readme.contains(normalize(snippet)), "README.md must contain the snippet of ClientUsageTest");
+    assertTrue(FashionMnistSubset.readmeShows("ClientUsageTest.java"), "README.md must contain the snippet of ClientUsageTest");
   }
 
-  private static String normalize(String text) {
-    return text.replaceAll("\\s+", " ").trim();
-  }
 
-  private static TFloat32 pixels(FashionMnistSubset data, int start, int count) {
-    int n = Math.min(count, data.count - start);
-    float[] slice = new float[n * 784];
-    System.arraycopy(data.pixels, start * 784, slice, 0, slice.length);
-    return TFloat32.tensorOf(Shape.of(n, 784), DataBuffers.of(slice, true, false));
-  }
 
   private static TFloat32 oneHot(FashionMnistSubset data, int start, int count) {
     int n = Math.min(count, data.count - start);
@@ -107,13 +87,5 @@ class ClientUsageTest {
     return TFloat32.tensorOf(Shape.of(n, 10), DataBuffers.of(y, true, false));
   }
 
-  private static double accuracy(TInt64 guesses, FashionMnistSubset data) {
-    int correct = 0;
-    for (int i = 0; i < data.count; i++) {
-      if (guesses.getLong(i) == data.labels[i]) {
-        correct++;
-      }
-    }
-    return (double) correct / data.count;
-  }
+
 }

@@ -2,6 +2,10 @@ package io.github.tftrain.optimizers.client;
 
 import java.io.DataInputStream;
 import java.io.IOException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +60,46 @@ final class FashionMnistSubset {
       }
     }
     return new FashionMnistSubset(pixels, labels);
+  }
+
+  /** Images [start, start + count) (fewer at the end) as a [n, 784] float32 tensor. */
+  TFloat32 pixels(int start, int count) {
+    int n = Math.min(count, this.count - start);
+    float[] slice = new float[n * 784];
+    System.arraycopy(pixels, start * 784, slice, 0, slice.length);
+    return TFloat32.tensorOf(Shape.of(n, 784), DataBuffers.of(slice, true, false));
+  }
+
+  /** The fraction of images whose label the predicted class ids match. */
+  double accuracy(TInt64 guesses) {
+    int correct = 0;
+    for (int i = 0; i < count; i++) {
+      if (guesses.getLong(i) == labels[i]) {
+        correct++;
+      }
+    }
+    return (double) correct / count;
+  }
+
+  /**
+   * Whether README.md contains, word for word (whitespace aside), the code between the README-SNIPPET markers of a
+   * test source file of this package.
+   */
+  static boolean readmeShows(String testFile) throws IOException {
+    Path root = directory().getParent().getParent();
+    String readme = normalize(java.nio.file.Files.readString(root.resolve("README.md")));
+    String source =
+        java.nio.file.Files.readString(
+            root.resolve("tf-optimizers/src/test/java/io/github/tftrain/optimizers/client/" + testFile));
+    String snippet =
+        source.substring(
+            source.indexOf("// README-SNIPPET-BEGIN") + "// README-SNIPPET-BEGIN".length(),
+            source.indexOf("    // README-SNIPPET-END"));
+    return readme.contains(normalize(snippet));
+  }
+
+  private static String normalize(String text) {
+    return text.replaceAll("\\s+", " ").trim();
   }
 
   private static DataInputStream open(Path path) throws IOException {
