@@ -100,7 +100,7 @@ public final class AdEMAMix extends LossAwareOptimizer {
     this.eps = config.get(Adam.EPS);
     this.alphaWarmup = config.get(ALPHA_WARMUP);
     this.beta3Warmup = config.get(BETA3_WARMUP);
-    this.kernel = config.get(KERNEL).resolve("ademamix");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -110,11 +110,7 @@ public final class AdEMAMix extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "m1");
-      createZeroSlot(layer, "m2");
-      createZeroSlot(layer, "nu");
-    }
+    createZeroSlots(layers, "m1", "m2", "nu");
   }
 
   @Override

@@ -70,7 +70,7 @@ public final class AdaBelief extends LossAwareOptimizer {
     this.beta1 = config.get(BETA1);
     this.beta2 = config.get(BETA2);
     this.eps = config.get(EPS);
-    this.kernel = config.get(KERNEL).resolve("adabelief");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -80,10 +80,7 @@ public final class AdaBelief extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "m");
-      createZeroSlot(layer, "s");
-    }
+    createZeroSlots(layers, "m", "s");
   }
 
   @Override

@@ -86,7 +86,7 @@ public final class AdaBound extends LossAwareOptimizer {
     this.beta1 = config.get(BETA1);
     this.beta2 = config.get(BETA2);
     this.eps = config.get(EPS);
-    this.kernel = config.get(KERNEL).resolve("adabound");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -96,10 +96,7 @@ public final class AdaBound extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "m");
-      createZeroSlot(layer, "v");
-    }
+    createZeroSlots(layers, "m", "v");
   }
 
   @Override

@@ -62,7 +62,7 @@ public final class Adadelta extends LossAwareOptimizer {
     super(graph, config);
     this.rho = config.get(RHO);
     this.eps = config.get(EPS);
-    this.kernel = config.get(KERNEL).resolve("adadelta");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -72,10 +72,7 @@ public final class Adadelta extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "v");
-      createZeroSlot(layer, "u");
-    }
+    createZeroSlots(layers, "v", "u");
   }
 
   @Override

@@ -71,7 +71,7 @@ public final class Adagrad extends LossAwareOptimizer {
     this.lrDecay = config.get(LR_DECAY);
     this.initialAccumulator = config.get(INITIAL_ACCUMULATOR);
     this.eps = config.get(EPS);
-    this.kernel = config.get(KERNEL).resolve("adagrad");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -81,9 +81,7 @@ public final class Adagrad extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "sum");
-    }
+    createZeroSlots(layers, "sum");
   }
 
   @Override

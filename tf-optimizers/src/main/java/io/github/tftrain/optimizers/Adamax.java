@@ -64,7 +64,7 @@ public final class Adamax extends LossAwareOptimizer {
     this.beta1 = config.get(Adam.BETA1);
     this.beta2 = config.get(BETA2);
     this.eps = config.get(EPS);
-    this.kernel = config.get(KERNEL).resolve("adamax");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -74,10 +74,7 @@ public final class Adamax extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "m");
-      createZeroSlot(layer, "u");
-    }
+    createZeroSlots(layers, "m", "u");
   }
 
   @Override

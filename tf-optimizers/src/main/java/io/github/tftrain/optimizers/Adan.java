@@ -97,7 +97,7 @@ public final class Adan extends LossAwareOptimizer {
     this.eps = config.get(EPS);
     this.weightDecay = config.get(WEIGHT_DECAY);
     this.noProx = config.get(NO_PROX);
-    this.kernel = config.get(KERNEL).resolve("adan");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -107,12 +107,7 @@ public final class Adan extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "m");
-      createZeroSlot(layer, "v");
-      createZeroSlot(layer, "n");
-      createZeroSlot(layer, "g_prev");
-    }
+    createZeroSlots(layers, "m", "v", "n", "g_prev");
   }
 
   @Override

@@ -83,7 +83,7 @@ public final class Adopt extends LossAwareOptimizer {
     this.beta2 = config.get(BETA2);
     this.eps = config.get(EPS);
     this.clip = config.get(CLIP);
-    this.kernel = config.get(KERNEL).resolve("adopt");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -93,10 +93,7 @@ public final class Adopt extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "m");
-      createZeroSlot(layer, "v");
-    }
+    createZeroSlots(layers, "m", "v");
   }
 
   @Override

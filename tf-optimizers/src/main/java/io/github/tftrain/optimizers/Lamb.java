@@ -77,10 +77,7 @@ public final class Lamb extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "m");
-      createZeroSlot(layer, "v");
-    }
+    createZeroSlots(layers, "m", "v");
   }
 
   @Override

@@ -68,7 +68,7 @@ public final class Lars extends LossAwareOptimizer {
     this.momentum = config.get(MOMENTUM);
     this.trustCoefficient = config.get(TRUST_COEFFICIENT);
     this.weightDecay = config.get(WEIGHT_DECAY);
-    this.kernel = config.get(KERNEL).resolve("lars");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -78,9 +78,7 @@ public final class Lars extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "momentum");
-    }
+    createZeroSlots(layers, "momentum");
   }
 
   @Override

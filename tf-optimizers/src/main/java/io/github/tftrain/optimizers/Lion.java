@@ -58,7 +58,7 @@ public final class Lion extends LossAwareOptimizer {
     super(graph, config);
     this.beta1 = config.get(BETA1);
     this.beta2 = config.get(BETA2);
-    this.kernel = config.get(KERNEL).resolve("lion");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -68,9 +68,7 @@ public final class Lion extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "m");
-    }
+    createZeroSlots(layers, "m");
   }
 
   @Override

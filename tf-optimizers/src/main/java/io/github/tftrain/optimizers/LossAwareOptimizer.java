@@ -277,6 +277,15 @@ public abstract class LossAwareOptimizer extends Optimizer {
     return registerSlot(layer, slotName, init.zeros(init.constant(layer.variable().shape()), layer.type()));
   }
 
+  /** Creates the zero-initialised slots {@code names} for every layer (see {@link #createZeroSlot}). */
+  protected final void createZeroSlots(List<Layer<?>> layers, String... names) {
+    for (Layer<?> layer : layers) {
+      for (String name : names) {
+        createZeroSlot(layer, name);
+      }
+    }
+  }
+
   /**
    * Creates a slot that starts as a copy of the variable (EMA, Lookahead's slow weights, Schedule-Free's z): of its
    * current value when it is initialised already (weights restored before the optimizer was built), else of its

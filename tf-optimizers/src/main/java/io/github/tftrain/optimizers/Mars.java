@@ -83,7 +83,7 @@ public final class Mars extends LossAwareOptimizer {
     this.beta2 = config.get(BETA2);
     this.gamma = config.get(GAMMA);
     this.eps = config.get(EPS);
-    this.kernel = config.get(KERNEL).resolve("mars");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -93,11 +93,7 @@ public final class Mars extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "m");
-      createZeroSlot(layer, "v");
-      createZeroSlot(layer, "g_prev");
-    }
+    createZeroSlots(layers, "m", "v", "g_prev");
   }
 
   @Override

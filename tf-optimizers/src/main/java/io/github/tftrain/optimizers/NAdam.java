@@ -70,7 +70,7 @@ public final class NAdam extends LossAwareOptimizer {
     this.beta2 = config.get(Adam.BETA2);
     this.eps = config.get(Adam.EPS);
     this.momentumDecay = config.get(MOMENTUM_DECAY);
-    this.kernel = config.get(KERNEL).resolve("nadam");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */

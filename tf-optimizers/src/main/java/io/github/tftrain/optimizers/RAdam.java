@@ -68,7 +68,7 @@ public final class RAdam extends LossAwareOptimizer {
     this.beta1 = config.get(Adam.BETA1);
     this.beta2 = config.get(Adam.BETA2);
     this.eps = config.get(Adam.EPS);
-    this.kernel = config.get(KERNEL).resolve("radam");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -78,10 +78,7 @@ public final class RAdam extends LossAwareOptimizer {
 
   @Override
   protected void build(List<Layer<?>> layers) {
-    for (Layer<?> layer : layers) {
-      createZeroSlot(layer, "m");
-      createZeroSlot(layer, "v");
-    }
+    createZeroSlots(layers, "m", "v");
   }
 
   @Override

@@ -69,7 +69,7 @@ public final class RmsProp extends LossAwareOptimizer {
     this.eps = config.get(Adam.EPS);
     this.momentum = config.get(MOMENTUM);
     this.centered = config.get(CENTERED);
-    this.kernel = config.get(KERNEL).resolve("rmsprop");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */

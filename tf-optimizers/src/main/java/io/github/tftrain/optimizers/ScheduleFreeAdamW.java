@@ -106,7 +106,7 @@ public final class ScheduleFreeAdamW extends LossAwareOptimizer {
     this.warmup = config.get(WARMUP);
     this.r = config.get(R);
     this.weightLrPower = config.get(WEIGHT_LR_POWER);
-    this.kernel = config.get(KERNEL).resolve("adamw-schedulefree");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */

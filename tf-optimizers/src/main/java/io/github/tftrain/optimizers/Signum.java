@@ -54,7 +54,7 @@ public final class Signum extends LossAwareOptimizer {
   private Signum(Graph graph, OptimizerConfig config) {
     super(graph, config);
     this.momentum = config.get(MOMENTUM);
-    this.kernel = config.get(KERNEL).resolve("signum");
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
