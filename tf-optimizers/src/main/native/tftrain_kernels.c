@@ -9,7 +9,9 @@
  *
  * The ops take the variables as Ref inputs and update their buffers in place; they are stateful. Only CPU kernels
  * exist. Loops are single-threaded (TF runs the ops of different variables in parallel) and vectorised; reductions
- * accumulate in double.
+ * accumulate in double. The hot loops are compiled twice, target_clones("avx2", "default"), and picked by CPU feature
+ * when the library loads. Not "arch=haswell": gcc dispatches arch= clones on the exact CPU model, so no other CPU (an
+ * AMD EPYC, a newer Xeon) ever ran them. Not "fma": products and sums round separately, as the graph's ops round them.
  *
  * Loaded at run time by io.github.tftrain.optimizers.NativeKernels through TensorFlow.loadLibrary, which runs the
  * registration below.
@@ -59,14 +61,19 @@ static void release(inputs* in) {
 }
 
 /* Reads `refs` variable inputs, one gradient, then `scalars` float64 scalars; checks element counts and types. */
-static int read_inputs(TF_OpKernelContext* ctx, const char* op, int refs, int scalars, int dtype, inputs* in) {
+static int read_state_inputs(TF_OpKernelContext* ctx, const char* op, int refs, int by_value, int scalars, int dtype,
+                             inputs* in) {
   char message[256];
   TF_Status* status = TF_NewStatus();
   memset(in, 0, sizeof(*in));
   in->count = refs + 1;
   int ok = 1;
   for (int i = 0; i < refs && ok; i++) {
-    TF_GetInputTensorFromVariable(ctx, i, false, false, false, no_copy, &in->tensors[i], status);
+    if (by_value) {
+      TF_GetInput(ctx, i, &in->tensors[i], status);
+    } else {
+      TF_GetInputTensorFromVariable(ctx, i, false, false, false, no_copy, &in->tensors[i], status);
+    }
     ok = TF_GetCode(status) == TFTRAIN_OK;
   }
   if (ok) {
@@ -110,6 +117,10 @@ static int read_inputs(TF_OpKernelContext* ctx, const char* op, int refs, int sc
   return 1;
 }
 
+static int read_inputs(TF_OpKernelContext* ctx, const char* op, int refs, int scalars, int dtype, inputs* in) {
+  return read_state_inputs(ctx, op, refs, 0, scalars, dtype, in);
+}
+
 static void set_scalar_output(TF_OpKernelContext* ctx, double value) {
   TF_Status* status = TF_NewStatus();
   TF_Tensor* out = TF_AllocateOutput(ctx, 0, TFTRAIN_DT_DOUBLE, NULL, 0, sizeof(double), status);
@@ -127,6 +138,21 @@ static void scalar_output_shape(TF_ShapeInferenceContext* ctx, TF_Status* status
   TF_ShapeInferenceContextSetOutput(ctx, 0, scalar, status);
   TF_DeleteShapeHandle(scalar);
 }
+
+/* K scalar outputs (the reductions' sums). */
+static void scalar_outputs(TF_ShapeInferenceContext* ctx, TF_Status* status, int k) {
+  TF_ShapeHandle* scalar = TF_ShapeInferenceContextScalar(ctx);
+  for (int i = 0; i < k; i++) {
+    TF_ShapeInferenceContextSetOutput(ctx, i, scalar, status);
+  }
+  TF_DeleteShapeHandle(scalar);
+}
+#define SCALAR_OUTPUTS(K) \
+  static void scalar_outputs_##K(TF_ShapeInferenceContext* ctx, TF_Status* status) { scalar_outputs(ctx, status, K); }
+SCALAR_OUTPUTS(1)
+SCALAR_OUTPUTS(2)
+SCALAR_OUTPUTS(3)
+SCALAR_OUTPUTS(4)
 
 static void no_outputs(TF_ShapeInferenceContext* ctx, TF_Status* status) {
   (void)ctx;
@@ -170,7 +196,7 @@ static void delete_kernel(void* kernel) { free(kernel); }
  * returns Σ (x - x_avg)² for the adaptive Q of eq. 25. */
 
 #define KAFISTO_LOOP(T, NAME)                                                                                      \
-  __attribute__((target_clones("arch=haswell", "default"))) static double NAME(                                    \
+  __attribute__((target_clones("avx2", "default"))) static double NAME(                                    \
       T* restrict x, T* restrict v, T* restrict avg, const T* restrict g, int64_t n, T c1, T c2, T alpha, T beta,   \
       T wd) {                                                                                                      \
     double deviation = 0;                                                                                          \
@@ -256,7 +282,7 @@ static void* create_kafisto_adaptive(TF_OpKernelConstruction* ctx) {
   }
 
 #define APOLLO_LOOPS(T, SUFFIX)                                                                                    \
-  __attribute__((target_clones("arch=haswell", "default"))) static void apollo_moments_##SUFFIX(                  \
+  __attribute__((target_clones("avx2", "default"))) static void apollo_moments_##SUFFIX(                  \
       const T* restrict x, const T* restrict m, const T* restrict b, const T* restrict d, const T* restrict g,     \
       int64_t n, T l2, double out[4]) {                                                                            \
     double fourth = 0, projection = 0, curvature = 0, largest = 0;                                                 \
@@ -270,7 +296,7 @@ static void* create_kafisto_adaptive(TF_OpKernelConstruction* ctx) {
     out[2] = curvature;                                                                                            \
     out[3] = largest;                                                                                              \
   }                                                                                                                \
-  __attribute__((target_clones("arch=haswell", "default"))) static double apollo_mean_d_##SUFFIX(                 \
+  __attribute__((target_clones("avx2", "default"))) static double apollo_mean_d_##SUFFIX(                 \
       const T* restrict b, const T* restrict d, int64_t n, T inv_den, T delta, T rebound, T shift) {               \
     double sum = 0;                                                                                                \
     _Pragma("omp simd reduction(+ : sum)") for (int64_t i = 0; i < n; i++) {                                       \
@@ -281,7 +307,7 @@ static void* create_kafisto_adaptive(TF_OpKernelConstruction* ctx) {
     }                                                                                                              \
     return n > 0 ? sum / (double)n : 0.0;                                                                          \
   }                                                                                                                \
-  __attribute__((target_clones("arch=haswell", "default"))) static void apollo_update_##SUFFIX(                   \
+  __attribute__((target_clones("avx2", "default"))) static void apollo_update_##SUFFIX(                   \
       T* restrict x, T* restrict m, T* restrict b, T* restrict d, const T* restrict g, int64_t n, T l2, T alpha,  \
       T inv_den, T delta, T rebound, T shift, T decay, T lr) {                                                     \
     _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                                          \
@@ -358,7 +384,11 @@ static void apollo_compute(void* kernel, TF_OpKernelContext* ctx) {
  * graph ops do. Scalars (learning rate, bias corrections, step-dependent coefficients) come in as float64 inputs,
  * computed in the graph, and are rounded to the variable's type as the graph's casts round them.
  *
- * Inputs: N state refs (the variable first), the gradient, M float64 scalars. Attribute `program`. */
+ * Inputs: N state refs (the variable first), the gradient, M float64 scalars. Attribute `program`.
+ *
+ * TftrainElementwiseReduceK runs a program without stores on the state as it is (by value, read-only) and returns
+ * K float64 sums of squares (OP_SUMSQ), accumulated in double: the per-variable norms that LAMB's trust ratio,
+ * LARS's local rate and MARS's clip need before their element-wise pass. */
 
 enum {
   OP_STATE = 0, /* dst <- state[a] */
@@ -370,15 +400,18 @@ enum {
   OP_STORE = 15,  /* state[dst] <- a */
   OP_AXPBY = 16,  /* dst <- a b + c e   (β m + (1 - β) g: the moving averages, as two products and a sum) */
   OP_SUBMUL = 17, /* dst <- a - b c     (x - lr d) */
-  OP_COUNT = 18
+  OP_SUMSQ = 18,  /* sums[dst] += sum of a^2 over the block (reductions only) */
+  OP_COUNT = 19
 };
 
 #define PROGRAM_MAX_STATES 6
 #define PROGRAM_MAX_REGISTERS 96
 #define PROGRAM_BLOCK 128
+#define PROGRAM_MAX_SUMS 4
 
 typedef struct {
   int dtype;
+  int sums;      /* K: 0 for an update program, 1..PROGRAM_MAX_SUMS for a reduction */
   int scalars;   /* M */
   int length;    /* instructions */
   int32_t* code; /* 6 ints per instruction */
@@ -397,6 +430,7 @@ static int program_reads(int op) {
     case OP_SIGN:
     case OP_SQUARE:
     case OP_STORE:
+    case OP_SUMSQ:
       return 1;
     case OP_SELECT:
     case OP_SUBMUL:
@@ -408,7 +442,8 @@ static int program_reads(int op) {
   }
 }
 
-static void* create_program(TF_OpKernelConstruction* ctx) {
+/* sums = 0: an update program (stores, no OP_SUMSQ); sums = K: a reduction (OP_SUMSQ into 0..K-1, no stores). */
+static void* create_program_with_sums(TF_OpKernelConstruction* ctx, int sums) {
   program* p = calloc(1, sizeof(program));
   TF_Status* status = TF_NewStatus();
   if (p == NULL) {
@@ -417,6 +452,7 @@ static void* create_program(TF_OpKernelConstruction* ctx) {
     TF_DeleteStatus(status);
     return NULL;
   }
+  p->sums = sums;
   TF_OpKernelConstruction_GetAttrType(ctx, "T", &p->dtype, status);
   int32_t m = 0;
   if (TF_GetCode(status) == TFTRAIN_OK) {
@@ -448,13 +484,14 @@ static void* create_program(TF_OpKernelConstruction* ctx) {
     for (int j = 1; j < 6; j++) {
       bad |= in[j] < 0 || in[j] >= PROGRAM_MAX_REGISTERS;
     }
-    bad |= (in[0] == OP_STORE && in[1] >= PROGRAM_MAX_STATES) || (in[0] == OP_STATE && in[2] >= PROGRAM_MAX_STATES);
+    bad |= (in[0] == OP_STORE && (sums > 0 || in[1] >= PROGRAM_MAX_STATES))
+           || (in[0] == OP_STATE && in[2] >= PROGRAM_MAX_STATES) || (in[0] == OP_SUMSQ && in[1] >= sums);
     if (!bad) {
       int reads = program_reads(in[0]);
       for (int j = 0; j < 4; j++) {
         bad |= (reads >> j & 1) && !defined[in[2 + j]];
       }
-      if (in[0] != OP_STORE) {
+      if (in[0] != OP_STORE && in[0] != OP_SUMSQ) {
         bad |= defined[in[1]];
         defined[in[1]] = 1;
       }
@@ -472,6 +509,16 @@ static void* create_program(TF_OpKernelConstruction* ctx) {
   return p;
 }
 
+static void* create_program(TF_OpKernelConstruction* ctx) { return create_program_with_sums(ctx, 0); }
+
+/* TftrainElementwiseReduceK: K from the op's name (TF's C API gives kernels no attribute of the output count). */
+#define CREATE_REDUCTION(K) \
+  static void* create_reduction_##K(TF_OpKernelConstruction* ctx) { return create_program_with_sums(ctx, K); }
+CREATE_REDUCTION(1)
+CREATE_REDUCTION(2)
+CREATE_REDUCTION(3)
+CREATE_REDUCTION(4)
+
 static void delete_program(void* kernel) {
   program* p = kernel;
   if (p != NULL) {
@@ -485,9 +532,9 @@ static void delete_program(void* kernel) {
  * scratch rows; scalar registers are filled once, on the first block, and keep their value. Stores come last in a
  * program, after every instruction that reads the block. */
 #define PROGRAM_BLOCK_FUNCTION(T, NAME)                                                                            \
-  __attribute__((target_clones("arch=haswell", "default"))) static void NAME(                                     \
+  __attribute__((target_clones("avx2", "default"))) static void NAME(                                          \
       const program* p, T (*scratch)[PROGRAM_BLOCK], T** r, void* const* state, const void* grad,                   \
-      const double* scalars, int64_t offset, int n) {                                                               \
+      const double* scalars, double* sums, int64_t offset, int n) {                                                 \
     for (int k = 0; k < p->length; k++) {                                                                           \
       const int32_t* in = p->code + 6 * k;                                                                          \
       int op = in[0];                                                                                               \
@@ -497,6 +544,13 @@ static void delete_program(void* kernel) {
       }                                                                                                             \
       if (op == OP_GRAD) {                                                                                          \
         r[in[1]] = (T*)grad + offset;                                                                               \
+        continue;                                                                                                   \
+      }                                                                                                             \
+      if (op == OP_SUMSQ) {                                                                                         \
+        const T* src = r[in[2]];                                                                                    \
+        double sum = 0;                                                                                             \
+        _Pragma("omp simd reduction(+ : sum)") for (int i = 0; i < n; i++) sum += (double)src[i] * (double)src[i]; \
+        sums[in[1]] += sum;                                                                                         \
         continue;                                                                                                   \
       }                                                                                                             \
       if (op == OP_STORE) {                                                                                         \
@@ -525,23 +579,41 @@ static void delete_program(void* kernel) {
         case OP_SUB: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] - b[i]; break;                    \
         case OP_MUL: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] * b[i]; break;                    \
         case OP_DIV: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] / b[i]; break;                    \
-        /* TF's Maximum/Minimum/Sign: NaN in, NaN out; otherwise Eigen's choices (max(-0, +0) = -0). */        \
-        case OP_MAX:                                                                                                \
-          _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] =                                                   \
-              (a[i] != a[i] || b[i] != b[i]) ? a[i] + b[i] : (a[i] < b[i] ? b[i] : a[i]);                          \
-          break;                                                                                                    \
-        case OP_MIN:                                                                                                \
-          _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] =                                                   \
-              (a[i] != a[i] || b[i] != b[i]) ? a[i] + b[i] : (b[i] < a[i] ? b[i] : a[i]);                          \
-          break;                                                                                                    \
-        case OP_SQRT: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = (T)sqrt(a[i]); break;                 \
-        case OP_ABS: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] < 0 ? -a[i] : a[i]; break;        \
-        case OP_NEG: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = -a[i]; break;                          \
-        case OP_SIGN:                                                                                               \
-          _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] != a[i] ? a[i] : (T)((a[i] > 0) - (a[i] < 0)); \
-          break;                                                                                                    \
+        /* TF's Maximum/Minimum/Sign: NaN in, NaN out; otherwise Eigen's choices (max(-0, +0) = -0). Written as  \
+        * single-comparison selects, one NaN check at a time, so that gcc vectorises the loops. */                  \
+        case OP_MAX:                                                                                                 \
+          _Pragma("omp simd") for (int i = 0; i < n; i++) {                                                          \
+            T x = a[i], y = b[i];                                                                                    \
+            T m = x < y ? y : x;                                                                                     \
+            m = x != x ? x : m;                                                                                      \
+            d[i] = y != y ? y : m;                                                                                   \
+          }                                                                                                          \
+          break;                                                                                                     \
+        case OP_MIN:                                                                                                 \
+          _Pragma("omp simd") for (int i = 0; i < n; i++) {                                                          \
+            T x = a[i], y = b[i];                                                                                    \
+            T m = y < x ? y : x;                                                                                     \
+            m = x != x ? x : m;                                                                                      \
+            d[i] = y != y ? y : m;                                                                                   \
+          }                                                                                                          \
+          break;                                                                                                     \
+        case OP_SQRT: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = (T)sqrt(a[i]); break;                   \
+        case OP_ABS: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = (T)fabs(a[i]); break;                    \
+        case OP_NEG: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = -a[i]; break;                            \
+        case OP_SIGN:                                                                                                \
+          _Pragma("omp simd") for (int i = 0; i < n; i++) {                                                          \
+            T x = a[i];                                                                                              \
+            T s = (T)(x > 0) - (T)(x < 0);                                                                           \
+            d[i] = x != x ? x : s;                                                                                   \
+          }                                                                                                          \
+          break;                                                                                                     \
         case OP_SQUARE: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] * a[i]; break;                 \
-        case OP_SELECT: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] != 0 ? b[i] : c[i]; break;     \
+        case OP_SELECT:                                                                                              \
+          _Pragma("omp simd") for (int i = 0; i < n; i++) {                                                          \
+            T x = b[i], y = c[i];                                                                                    \
+            d[i] = a[i] != 0 ? x : y;                                                                                \
+          }                                                                                                          \
+          break;                                                                                                     \
         case OP_AXPBY: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] * b[i] + c[i] * e[i]; break;    \
         case OP_SUBMUL: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] - b[i] * c[i]; break;         \
         default: break;                                                                                             \
@@ -552,61 +624,70 @@ static void delete_program(void* kernel) {
 PROGRAM_BLOCK_FUNCTION(float, run_block_float)
 PROGRAM_BLOCK_FUNCTION(double, run_block_double)
 
+/* Both kinds: an update (N state refs, stores in place) or a reduction (N states by value, K float64 outputs). */
 static void program_compute(void* kernel, TF_OpKernelContext* ctx) {
   const program* p = kernel;
-  const char* op = "TftrainElementwiseUpdate";
-  int refs = TF_NumInputs(ctx) - 1 - p->scalars;
-  if (refs < 1 || refs > PROGRAM_MAX_STATES || p->scalars > MAX_INPUTS) {
-    fail(ctx, TFTRAIN_INVALID_ARGUMENT, "TftrainElementwiseUpdate: 1 to 6 state inputs and at most 16 scalars");
+  const int reduction = p->sums > 0;
+  const char* op = reduction ? "TftrainElementwiseReduce" : "TftrainElementwiseUpdate";
+  char message[160];
+  int states = TF_NumInputs(ctx) - 1 - p->scalars;
+  if (states < 1 || states > PROGRAM_MAX_STATES || p->scalars > MAX_INPUTS) {
+    snprintf(message, sizeof(message), "%s: 1 to 6 state inputs and at most 16 scalars", op);
+    fail(ctx, TFTRAIN_INVALID_ARGUMENT, message);
     return;
   }
   inputs in;
-  if (!read_inputs(ctx, op, refs, p->scalars, p->dtype, &in)) {
+  if (!read_state_inputs(ctx, op, states, reduction, p->scalars, p->dtype, &in)) {
     return;
   }
   for (int k = 0; k < p->length; k++) {
     const int32_t* instruction = p->code + 6 * k;
-    if ((instruction[0] == OP_STATE && instruction[2] >= refs) || (instruction[0] == OP_STORE && instruction[1] >= refs)
+    if ((instruction[0] == OP_STATE && instruction[2] >= states) || (instruction[0] == OP_STORE && instruction[1] >= states)
         || (instruction[0] == OP_SCALAR && instruction[2] >= p->scalars)) {
-      fail(ctx, TFTRAIN_INVALID_ARGUMENT, "TftrainElementwiseUpdate: the program names a missing input");
+      snprintf(message, sizeof(message), "%s: the program names a missing input", op);
+      fail(ctx, TFTRAIN_INVALID_ARGUMENT, message);
       release(&in);
       return;
     }
   }
   int64_t n = TF_TensorElementCount(in.tensors[0]);
   void* state[PROGRAM_MAX_STATES] = {0};
-  for (int i = 0; i < refs; i++) {
+  for (int i = 0; i < states; i++) {
     state[i] = TF_TensorData(in.tensors[i]);
   }
-  const void* grad = TF_TensorData(in.tensors[refs]);
-  if (p->dtype == TFTRAIN_DT_FLOAT) {
-    float(*scratch)[PROGRAM_BLOCK] = malloc(sizeof(float[PROGRAM_MAX_REGISTERS][PROGRAM_BLOCK]));
-    float* registers[PROGRAM_MAX_REGISTERS] = {0};
-    if (scratch == NULL) {
-      fail(ctx, TFTRAIN_RESOURCE_EXHAUSTED, "TftrainElementwiseUpdate: out of memory");
-      release(&in);
-      return;
-    }
-    for (int64_t offset = 0; offset < n; offset += PROGRAM_BLOCK) {
-      int count = n - offset < PROGRAM_BLOCK ? (int)(n - offset) : PROGRAM_BLOCK;
-      run_block_float(p, scratch, registers, state, grad, in.scalars, offset, count);
-    }
-    free(scratch);
-  } else {
-    double(*scratch)[PROGRAM_BLOCK] = malloc(sizeof(double[PROGRAM_MAX_REGISTERS][PROGRAM_BLOCK]));
-    double* registers[PROGRAM_MAX_REGISTERS] = {0};
-    if (scratch == NULL) {
-      fail(ctx, TFTRAIN_RESOURCE_EXHAUSTED, "TftrainElementwiseUpdate: out of memory");
-      release(&in);
-      return;
-    }
-    for (int64_t offset = 0; offset < n; offset += PROGRAM_BLOCK) {
-      int count = n - offset < PROGRAM_BLOCK ? (int)(n - offset) : PROGRAM_BLOCK;
-      run_block_double(p, scratch, registers, state, grad, in.scalars, offset, count);
-    }
-    free(scratch);
+  const void* grad = TF_TensorData(in.tensors[states]);
+  double sums[PROGRAM_MAX_SUMS] = {0};
+  size_t element = p->dtype == TFTRAIN_DT_FLOAT ? sizeof(float) : sizeof(double);
+  void* scratch = malloc(element * PROGRAM_MAX_REGISTERS * PROGRAM_BLOCK);
+  if (scratch == NULL) {
+    snprintf(message, sizeof(message), "%s: out of memory", op);
+    fail(ctx, TFTRAIN_RESOURCE_EXHAUSTED, message);
+    release(&in);
+    return;
   }
+  void* registers[PROGRAM_MAX_REGISTERS] = {0};
+  for (int64_t offset = 0; offset < n; offset += PROGRAM_BLOCK) {
+    int count = n - offset < PROGRAM_BLOCK ? (int)(n - offset) : PROGRAM_BLOCK;
+    if (p->dtype == TFTRAIN_DT_FLOAT) {
+      run_block_float(p, scratch, (float**)registers, state, grad, in.scalars, sums, offset, count);
+    } else {
+      run_block_double(p, scratch, (double**)registers, state, grad, in.scalars, sums, offset, count);
+    }
+  }
+  free(scratch);
   release(&in);
+  TF_Status* status = TF_NewStatus();
+  for (int k = 0; k < p->sums && TF_GetCode(status) == TFTRAIN_OK; k++) {
+    TF_Tensor* out = TF_AllocateOutput(ctx, k, TFTRAIN_DT_DOUBLE, NULL, 0, sizeof(double), status);
+    if (TF_GetCode(status) == TFTRAIN_OK) {
+      *(double*)TF_TensorData(out) = sums[k];
+      TF_DeleteTensor(out);
+    }
+  }
+  if (TF_GetCode(status) != TFTRAIN_OK) {
+    TF_OpKernelContext_Failure(ctx, status);
+  }
+  TF_DeleteStatus(status);
 }
 
 /* ---------------------------------------------------------------------------------------------------------------
@@ -709,6 +790,41 @@ __attribute__((constructor)) static void register_tftrain_kernels(void) {
     int types[2] = {TFTRAIN_DT_FLOAT, TFTRAIN_DT_DOUBLE};
     for (int i = 0; i < 2; i++) {
       TF_KernelBuilder* builder = TF_NewKernelBuilder(name, "CPU", create_program, program_compute, delete_program);
+      TF_KernelBuilder_TypeConstraint(builder, "T", types[i], status);
+      check(status, name);
+      TF_RegisterKernelBuilder(name, builder, status);
+      check(status, name);
+    }
+  }
+
+  /* TftrainElementwiseReduce1..4: K sums of squares; the states by value (the op only reads). */
+  void* (*create_reduction[PROGRAM_MAX_SUMS])(TF_OpKernelConstruction*) = {
+      create_reduction_1, create_reduction_2, create_reduction_3, create_reduction_4};
+  void (*reduction_shapes[PROGRAM_MAX_SUMS])(TF_ShapeInferenceContext*, TF_Status*) = {
+      scalar_outputs_1, scalar_outputs_2, scalar_outputs_3, scalar_outputs_4};
+  for (int k = 1; k <= PROGRAM_MAX_SUMS; k++) {
+    char name[64];
+    char output[32];
+    snprintf(name, sizeof(name), "TftrainElementwiseReduce%d", k);
+    op = TF_NewOpDefinitionBuilder(name);
+    TF_OpDefinitionBuilderAddInput(op, "states: N * T");
+    TF_OpDefinitionBuilderAddInput(op, "grad: T");
+    TF_OpDefinitionBuilderAddInput(op, "scalars: M * double");
+    for (int i = 0; i < k; i++) {
+      snprintf(output, sizeof(output), "sum%d: double", i);
+      TF_OpDefinitionBuilderAddOutput(op, output);
+    }
+    TF_OpDefinitionBuilderAddAttr(op, "T: {float, double}");
+    TF_OpDefinitionBuilderAddAttr(op, "N: int >= 1");
+    TF_OpDefinitionBuilderAddAttr(op, "M: int >= 0");
+    TF_OpDefinitionBuilderAddAttr(op, "program: list(int)");
+    TF_OpDefinitionBuilderSetShapeInferenceFunction(op, reduction_shapes[k - 1]);
+    TF_RegisterOpDefinition(op, status);
+    check(status, name);
+    int types[2] = {TFTRAIN_DT_FLOAT, TFTRAIN_DT_DOUBLE};
+    for (int i = 0; i < 2; i++) {
+      TF_KernelBuilder* builder =
+          TF_NewKernelBuilder(name, "CPU", create_reduction[k - 1], program_compute, delete_program);
       TF_KernelBuilder_TypeConstraint(builder, "T", types[i], status);
       check(status, name);
       TF_RegisterKernelBuilder(name, builder, status);

@@ -56,10 +56,12 @@ public final class ElementwiseUpdate<T extends TType> {
   private static final int STORE = 15;
   private static final int AXPBY = 16;
   private static final int SUBMUL = 17;
+  private static final int SUMSQ = 18;
   private static final int WIDTH = 6;
   private static final int MAX_STATES = 6;
   private static final int MAX_SCALARS = 16;
   private static final int MAX_REGISTERS = 96;
+  private static final int MAX_SUMS = 4;
 
   private final UpdateStep step;
   private final Layer<T> layer;
@@ -253,6 +255,98 @@ public final class ElementwiseUpdate<T extends TType> {
     return new Value(null, emit(AXPBY, b.register, average.register, rest.register, value.register));
   }
 
+  /**
+   * Σ v² over the variable's elements of each value, as float64 scalars of the graph, computed from the state at the
+   * start of the step: the per-variable norms that LAMB's trust ratio, LARS's local rate and MARS's clip take before
+   * the element-wise step. Later instructions of this update may use them through {@link #scalar}.
+   *
+   * <p>As graph ops, one {@code L2Loss} per value (summed in the variable's type, in Eigen's order). As a native
+   * program, one extra read-only pass ({@code TftrainElementwiseReduceK}) that evaluates the instructions these values
+   * need on each block and accumulates the squares in float64; so float32 results differ from the graph version's in
+   * the last bits, and the update itself then runs as one fused pass.
+   *
+   * @param values one to four values of this update
+   */
+  public List<Operand<TFloat64>> sumsOfSquares(List<Value> values) {
+    if (values.isEmpty() || values.size() > MAX_SUMS) {
+      throw new IllegalArgumentException(layer.name() + ": 1 to " + MAX_SUMS + " sums of squares at a time");
+    }
+    if (applied) {
+      throw new IllegalStateException(layer.name() + ": sumsOfSquares after apply()");
+    }
+    if (!fused) {
+      List<Operand<TFloat64>> sums = new ArrayList<>();
+      for (Value value : values) {
+        sums.add(step.squaredNorm(value.operand, true));
+      }
+      return sums;
+    }
+    // The instructions the requested values depend on (in program order), then one SUMSQ each.
+    boolean[] live = new boolean[registers];
+    for (Value value : values) {
+      live[value.register] = true;
+    }
+    for (int i = code.size() - 1; i >= 0; i--) {
+      int[] instruction = code.get(i);
+      if (live[instruction[1]]) {
+        markOperandsLive(instruction, live);
+      }
+    }
+    List<int[]> program = new ArrayList<>();
+    for (int[] instruction : code) {
+      if (live[instruction[1]]) {
+        program.add(instruction);
+      }
+    }
+    for (int k = 0; k < values.size(); k++) {
+      program.add(new int[] {SUMSQ, k, values.get(k).register, 0, 0, 0});
+    }
+    GraphOperationBuilder builder =
+        (GraphOperationBuilder)
+            tf.scope().opBuilder(NativeKernels.ELEMENTWISE_REDUCE + values.size(), "sums_of_squares");
+    Output<?>[] stateOutputs = states.toArray(new Output<?>[0]);
+    builder.addInputList(stateOutputs);
+    builder.addInput(layer.gradient().asOutput());
+    builder.addInputList(scalars.stream().map(Operand::asOutput).toArray(Output<?>[]::new));
+    builder.setAttr("program", flatten(program));
+    org.tensorflow.GraphOperation reduction = builder.build();
+    List<Operand<TFloat64>> sums = new ArrayList<>();
+    for (int k = 0; k < values.size(); k++) {
+      sums.add(reduction.<TFloat64>output(k));
+    }
+    return sums;
+  }
+
+  /** Marks the registers an instruction reads (by opcode: loads read none; the rest as in the native kernel). */
+  private static void markOperandsLive(int[] instruction, boolean[] live) {
+    int opcode = instruction[0];
+    int reads;
+    if (opcode == STATE || opcode == GRAD || opcode == SCALAR) {
+      reads = 0;
+    } else if (opcode == SQRT || opcode == ABS || opcode == NEG || opcode == SIGN || opcode == SQUARE) {
+      reads = 1;
+    } else if (opcode == SELECT || opcode == SUBMUL) {
+      reads = 3;
+    } else if (opcode == AXPBY) {
+      reads = 4;
+    } else {
+      reads = 2;
+    }
+    for (int j = 0; j < reads; j++) {
+      live[instruction[2 + j]] = true;
+    }
+  }
+
+  private static long[] flatten(List<int[]> program) {
+    long[] flat = new long[program.size() * WIDTH];
+    for (int i = 0; i < program.size(); i++) {
+      for (int j = 0; j < WIDTH; j++) {
+        flat[WIDTH * i + j] = program.get(i)[j];
+      }
+    }
+    return flat;
+  }
+
   /** Requests {@code slot ← value}. */
   public void write(Variable<T> slot, Value value) {
     if (!fused) {
@@ -309,10 +403,7 @@ public final class ElementwiseUpdate<T extends TType> {
     }
     List<int[]> program = new ArrayList<>(code);
     program.addAll(stores); // every write after every read of the block
-    int[] flat = new int[program.size() * WIDTH];
-    for (int i = 0; i < program.size(); i++) {
-      System.arraycopy(program.get(i), 0, flat, WIDTH * i, WIDTH);
-    }
+    long[] programAttr = flatten(program);
     List<Output<T>> refs = List.copyOf(states);
     List<Operand<TFloat64>> inputs = List.copyOf(scalars);
     Operand<T> gradient = layer.gradient();
@@ -330,10 +421,6 @@ public final class ElementwiseUpdate<T extends TType> {
             scalarOutputs[i] = inputs.get(i).asOutput();
           }
           builder.addInputList(scalarOutputs);
-          long[] programAttr = new long[flat.length];
-          for (int i = 0; i < flat.length; i++) {
-            programAttr[i] = flat[i];
-          }
           builder.setAttr("program", programAttr);
           return NativeKernels.op(builder.build());
         });

@@ -23,9 +23,11 @@ import org.tensorflow.types.family.TType;
  *
  * <p>Weight decay is LAMB's own, inside r (so inside the trust ratio): the spec declares its own
  * {@code weightDecay} and the base applies none. The trust ratio is the paper's with φ the identity (no clamp of
- * ‖x‖). The norms are reduced in the variable's dtype (one {@code L2Loss} each); the square roots, the ratio, its
- * fallback and {@code lr·ratio} are float64 scalars cast back to the variable's dtype, so float64 variables compute
- * everything in float64.
+ * ‖x‖). The square roots of the two sums of squares, the ratio, its fallback and {@code lr·ratio} are float64
+ * scalars cast back to the variable's dtype, so float64 variables compute everything in float64. With
+ * {@code kernel=native} the update is two passes over memory: a read-only one that sums ‖x‖² and ‖r‖² (in float64),
+ * then the fused element-wise step; with {@code kernel=graph} stock ops, the norms one {@code L2Loss} each (see
+ * {@link ElementwiseUpdate#sumsOfSquares}).
  *
  * <p>Defaults: lr 1e-3, β1 0.9, β2 0.999, eps 1e-6, weight decay 0.
  */
@@ -41,6 +43,8 @@ public final class Lamb extends LossAwareOptimizer {
   public static final Hyperparameter<Double> WEIGHT_DECAY =
       Hyperparameter.real(
           "weightDecay", 0.0, Range.atLeast(0), "wd: r = Adam direction + wd·x, inside the trust ratio ‖x‖/‖r‖");
+  /** native, graph or auto: the norms' pass and the element-wise step. */
+  public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
 
   /** The declaration: the paper's defaults, its own weight decay 0. */
   public static final OptimizerSpec SPEC =
@@ -48,7 +52,7 @@ public final class Lamb extends LossAwareOptimizer {
           .summary("LAMB: the Adam direction plus weight decay, scaled per variable by the trust ratio ‖x‖/‖r‖")
           .source("You et al., Large Batch Optimization for Deep Learning: Training BERT in 76 minutes, ICLR 2020")
           .learningRate(1e-3)
-          .hyperparameters(BETA1, BETA2, EPS, WEIGHT_DECAY)
+          .hyperparameters(BETA1, BETA2, EPS, WEIGHT_DECAY, KERNEL)
           .factory(Lamb::new)
           .build();
 
@@ -56,6 +60,7 @@ public final class Lamb extends LossAwareOptimizer {
   private final double beta2;
   private final double eps;
   private final double weightDecay;
+  private final UpdateKernel kernel;
 
   /** LAMB with the default configuration. */
   public Lamb(Graph graph) {
@@ -68,6 +73,7 @@ public final class Lamb extends LossAwareOptimizer {
     this.beta2 = config.get(BETA2);
     this.eps = config.get(EPS);
     this.weightDecay = config.get(WEIGHT_DECAY);
+    this.kernel = config.get(KERNEL).resolve(config.spec().name());
   }
 
   /** A builder with the documented defaults. */
@@ -92,32 +98,32 @@ public final class Lamb extends LossAwareOptimizer {
   private <T extends TType> void updateLayer(
       UpdateStep step, Layer<T> layer, Operand<TFloat64> bc1, Operand<TFloat64> bc2) {
     Ops tf = step.tf();
-    Class<T> type = layer.type();
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> mSlot = slot(layer, "m");
     Variable<T> vSlot = slot(layer, "v");
-    Operand<T> g = layer.gradient();
-    Operand<T> x = layer.value();
-    Operand<T> m =
-        step.ema(step.read(mSlot), g, beta1);
-    Operand<T> v =
-        step.ema(step.read(vSlot), Tensors.square(tf, g), beta2);
-    Operand<T> denominator =
-        Tensors.add(tf, Tensors.sqrt(tf, Tensors.div(tf, v, step.cast(bc2, type))), step.scalar(eps, type));
-    Operand<T> r = Tensors.div(tf, Tensors.div(tf, m, step.cast(bc1, type)), denominator);
+    ElementwiseUpdate<T>.Value g = u.gradient();
+    ElementwiseUpdate<T>.Value x = u.variable();
+    ElementwiseUpdate<T>.Value m = u.ema(u.read(mSlot), g, beta1);
+    ElementwiseUpdate<T>.Value v = u.ema(u.read(vSlot), u.square(g), beta2);
+    ElementwiseUpdate<T>.Value denominator = u.add(u.sqrt(u.div(v, u.scalar(bc2))), u.constant(eps));
+    ElementwiseUpdate<T>.Value r = u.div(u.div(m, u.scalar(bc1)), denominator);
     if (weightDecay != 0) {
-      r = Tensors.add(tf, r, Tensors.mul(tf, step.scalar(weightDecay, type), x));
+      r = u.add(r, u.mul(u.constant(weightDecay), x));
     }
-    Operand<TFloat64> ratio = trustRatio(tf, step, x, r);
-    Operand<T> rate = step.cast(tf.math.mul(step.learningRate(), ratio), type);
-    step.assign(mSlot, m);
-    step.assign(vSlot, v);
-    step.assign(layer.variable(), Tensors.sub(tf, x, Tensors.mul(tf, rate, r)));
+    List<Operand<TFloat64>> sums = u.sumsOfSquares(List.of(x, r));
+    Operand<TFloat64> ratio = trustRatio(tf, sums.get(0), sums.get(1));
+    ElementwiseUpdate<T>.Value rate = u.scalar(tf.math.mul(step.learningRate(), ratio));
+    u.write(mSlot, m);
+    u.write(vSlot, v);
+    u.writeVariable(u.sub(x, u.mul(rate, r)));
+    u.apply();
   }
 
   /** ‖x‖ / ‖r‖ as a float64 scalar, 1 when either norm is 0. */
-  private static Operand<TFloat64> trustRatio(Ops tf, UpdateStep step, Operand<?> x, Operand<?> r) {
-    Operand<TFloat64> xNorm = tf.math.sqrt(step.squaredNorm(x, true));
-    Operand<TFloat64> rNorm = tf.math.sqrt(step.squaredNorm(r, true));
+  private static Operand<TFloat64> trustRatio(
+      Ops tf, Operand<TFloat64> xSquared, Operand<TFloat64> rSquared) {
+    Operand<TFloat64> xNorm = tf.math.sqrt(xSquared);
+    Operand<TFloat64> rNorm = tf.math.sqrt(rSquared);
     Operand<TFloat64> zero = tf.constant(0.0);
     Operand<TBool> bothPositive =
         tf.math.logicalAnd(tf.math.greater(xNorm, zero), tf.math.greater(rNorm, zero));
@@ -145,6 +151,11 @@ public final class Lamb extends LossAwareOptimizer {
     /** eps &gt;= 0 (default 1e-6). */
     public Builder eps(double value) {
       return set(EPS, value);
+    }
+
+    /** The update kernel (default auto: native where the library loaded). */
+    public Builder kernel(UpdateKernel value) {
+      return set(KERNEL, value);
     }
   }
 }

@@ -20,10 +20,11 @@ import org.tensorflow.types.family.TType;
  * </pre>
  *
  * <p>Weight decay is LARS's own (in the local rate's denominator and in the step): the spec declares its own
- * {@code weightDecay} and the base applies none. The norms are reduced in the variable's dtype (one {@code L2Loss}
- * each); the square roots, the local rate, its fallback and {@code lr·local} are float64 scalars cast back to the
- * variable's dtype, so float64 variables compute everything in float64. The step itself runs as graph ops or one
- * fused native pass ({@code kernel=auto|native|graph}, see {@link ElementwiseUpdate}).
+ * {@code weightDecay} and the base applies none. The square roots of the sums of squares, the local rate, its
+ * fallback and {@code lr·local} are float64 scalars cast back to the variable's dtype, so float64 variables compute
+ * everything in float64. With {@code kernel=native} the update is a read-only pass summing ‖x‖² and ‖g‖² (in
+ * float64), then one fused element-wise pass; with {@code kernel=graph} stock ops (see
+ * {@link ElementwiseUpdate#sumsOfSquares}).
  *
  * <p>Defaults: lr 0.1, μ 0.9, η (trustCoefficient) 1e-3, weight decay 0.
  */
@@ -40,7 +41,7 @@ public final class Lars extends LossAwareOptimizer {
       Hyperparameter.real(
           "weightDecay", 0.0, Range.atLeast(0), "wd: the step is along g + wd·x, and wd‖x‖ enters the local rate");
 
-  /** native, graph or auto: the element-wise step (the norms are graph reductions either way). */
+  /** native, graph or auto: the norms' pass and the element-wise step. */
   public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
 
   /** The declaration: the paper's η, momentum 0.9, its own weight decay 0. */
@@ -90,12 +91,12 @@ public final class Lars extends LossAwareOptimizer {
 
   private <T extends TType> void updateLayer(UpdateStep step, Layer<T> layer) {
     Ops tf = step.tf();
-    // The norms are reductions of this step's reads, computed in the graph; the step is one element-wise pass.
-    Operand<TFloat64> rate = tf.math.mul(step.learningRate(), localRate(tf, step, layer.value(), layer.gradient()));
     ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
     Variable<T> bSlot = slot(layer, "momentum");
     ElementwiseUpdate<T>.Value g = u.gradient();
     ElementwiseUpdate<T>.Value x = u.variable();
+    List<Operand<TFloat64>> sums = u.sumsOfSquares(List.of(x, g));
+    Operand<TFloat64> rate = tf.math.mul(step.learningRate(), localRate(tf, sums.get(0), sums.get(1)));
     ElementwiseUpdate<T>.Value direction = weightDecay != 0 ? u.add(g, u.mul(u.constant(weightDecay), x)) : g;
     // b = μ b + lr local (g + wd x);  x = x - b
     ElementwiseUpdate<T>.Value b =
@@ -106,9 +107,9 @@ public final class Lars extends LossAwareOptimizer {
   }
 
   /** η‖x‖ / (‖g‖ + wd‖x‖) as a float64 scalar, 1 when ‖x‖ = 0 or ‖g‖ = 0. */
-  private Operand<TFloat64> localRate(Ops tf, UpdateStep step, Operand<?> x, Operand<?> g) {
-    Operand<TFloat64> xNorm = tf.math.sqrt(step.squaredNorm(x, true));
-    Operand<TFloat64> gNorm = tf.math.sqrt(step.squaredNorm(g, true));
+  private Operand<TFloat64> localRate(Ops tf, Operand<TFloat64> xSquared, Operand<TFloat64> gSquared) {
+    Operand<TFloat64> xNorm = tf.math.sqrt(xSquared);
+    Operand<TFloat64> gNorm = tf.math.sqrt(gSquared);
     Operand<TFloat64> zero = tf.constant(0.0);
     Operand<TBool> bothPositive =
         tf.math.logicalAnd(tf.math.greater(xNorm, zero), tf.math.greater(gNorm, zero));

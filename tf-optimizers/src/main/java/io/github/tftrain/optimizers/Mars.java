@@ -21,10 +21,11 @@ import org.tensorflow.types.family.TType;
  * x = x - lr (m / (1 - β1^t)) / (sqrt(v / (1 - β2^t)) + eps)
  * </pre>
  *
- * <p>The whole step reads {@code x} before the decay: {@code x ← x(1 − lr·wd) − lr·update}. The norm ‖c‖ is
- * reduced in the variable's dtype (one {@code L2Loss}), then the clip's divisor {@code max(‖c‖, 1)} is formed in
- * float64 and cast back, so float64 variables compute everything in float64. The bias corrections are float64
- * scalars.
+ * <p>The whole step reads {@code x} before the decay: {@code x ← x(1 − lr·wd) − lr·update}. The clip's divisor
+ * {@code max(‖c‖, 1)} is formed in float64 and cast back, so float64 variables compute everything in float64. The
+ * bias corrections are float64 scalars. With {@code kernel=native} the update is a read-only pass summing ‖c‖² (in
+ * float64), then one fused element-wise pass that also stores g as the next g_prev; with {@code kernel=graph} stock
+ * ops, ‖c‖² one {@code L2Loss} (see {@link ElementwiseUpdate#sumsOfSquares}).
  *
  * <p>Differences from the authors' {@code MARS/optimizers/mars.py}: there, with the default
  * {@code optimize_1d=False}, variables that are not 2-D are updated by plain AdamW with their own betas (0.9, 0.95),
@@ -50,7 +51,7 @@ public final class Mars extends LossAwareOptimizer {
   public static final Hyperparameter<Double> EPS =
       Hyperparameter.real("eps", 1e-8, Range.atLeast(0), "added to the denominator");
 
-  /** native, graph or auto: the element-wise step (c and its norm are graph ops either way). */
+  /** native, graph or auto: the norm's pass and the element-wise step. */
   public static final Hyperparameter<UpdateKernel> KERNEL = UpdateKernel.hyperparameter();
 
   /** The declaration: the paper's MARS-AdamW defaults, decoupled weight decay 0. */
@@ -108,23 +109,21 @@ public final class Mars extends LossAwareOptimizer {
   private <T extends TType> void updateLayer(
       UpdateStep step, Layer<T> layer, Operand<TFloat64> bc1, Operand<TFloat64> bc2) {
     Ops tf = step.tf();
-    Class<T> type = layer.type();
     Variable<T> mSlot = slot(layer, "m");
     Variable<T> vSlot = slot(layer, "v");
     Variable<T> gPrevSlot = slot(layer, "g_prev");
-    Operand<T> g = layer.gradient();
-    Operand<T> scale = step.scalar(gamma * (beta1 / (1 - beta1)), type);
-    // c before the clip, in the graph: its norm is a reduction over the whole tensor.
-    Operand<T> rawC = Tensors.add(tf, g, Tensors.mul(tf, scale, Tensors.sub(tf, g, step.read(gPrevSlot))));
-    Operand<TFloat64> cNorm = tf.math.sqrt(step.squaredNorm(rawC, true));
-    step.assign(gPrevSlot, g);
-    // The rest is one element-wise pass over c, m, v and x.
-    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer.withGradient(rawC), kernel);
+    ElementwiseUpdate<T> u = ElementwiseUpdate.of(step, layer, kernel);
+    ElementwiseUpdate<T>.Value g = u.gradient();
+    // c before the clip; its norm is a reduction over the whole tensor (a read-only pass first, when native).
+    ElementwiseUpdate<T>.Value rawC =
+        u.add(g, u.mul(u.constant(gamma * (beta1 / (1 - beta1))), u.sub(g, u.read(gPrevSlot))));
+    Operand<TFloat64> cNorm = tf.math.sqrt(u.sumsOfSquares(List.of(rawC)).get(0));
     // if ‖c‖ > 1: c = c / ‖c‖  ⇔  c = c / max(‖c‖, 1) (a division by exactly 1 otherwise)
-    ElementwiseUpdate<T>.Value c = u.div(u.gradient(), u.scalar(tf.math.maximum(cNorm, tf.constant(1.0))));
+    ElementwiseUpdate<T>.Value c = u.div(rawC, u.scalar(tf.math.maximum(cNorm, tf.constant(1.0))));
     ElementwiseUpdate<T>.Value m = u.ema(u.read(mSlot), c, beta1);
     ElementwiseUpdate<T>.Value v = u.ema(u.read(vSlot), u.square(c), beta2);
     ElementwiseUpdate<T>.Value denominator = u.add(u.sqrt(u.div(v, u.scalar(bc2))), u.constant(eps));
+    u.write(gPrevSlot, g);
     u.write(mSlot, m);
     u.write(vSlot, v);
     u.descend(u.div(u.div(m, u.scalar(bc1)), denominator));

@@ -27,9 +27,12 @@ final class NativeKernels {
   static final String APOLLO = "TftrainApolloUpdate";
   /** The element-wise program kernel for N state tensors is {@code ELEMENTWISE + N}, N in 1..6. */
   static final String ELEMENTWISE = "TftrainElementwiseUpdate";
+  /** The read-only element-wise program returning K sums of squares is {@code ELEMENTWISE_REDUCE + K}, K in 1..4. */
+  static final String ELEMENTWISE_REDUCE = "TftrainElementwiseReduce";
   static final String RESOURCE = "/io/github/tftrain/optimizers/native/linux-x86_64/libtftrain_kernels.so";
   private static final Set<String> OPS =
-      Set.of(KAFISTO_DYNAMICS, KAFISTO_DYNAMICS_FIXED_Q, APOLLO, ELEMENTWISE + 1, ELEMENTWISE + 6);
+      Set.of(KAFISTO_DYNAMICS, KAFISTO_DYNAMICS_FIXED_Q, APOLLO, ELEMENTWISE + 1, ELEMENTWISE + 6,
+          ELEMENTWISE_REDUCE + 1, ELEMENTWISE_REDUCE + 4);
 
   private NativeKernels() {}
 

@@ -16,12 +16,16 @@ import org.tensorflow.op.Op;
 /**
  * Every optimizer with a {@code kernel} key runs the same update on both kernels: 20 steps with weight decay (where
  * the optimizer has it) and a cosine schedule on the regression problem, native against graph, every variable after
- * every step, bitwise for the element-wise optimizers (same operations in the same order) and to float round-off for
- * KaFiStO's and Apollo's hand-written kernels; and a 1,000-element variable over several blocks of the native
- * kernel. The graph version is the one tested against the plain-Java references.
+ * every step, bitwise for the element-wise optimizers (same operations in the same order; on these small variables
+ * also for LAMB, LARS and MARS, whose norms the native pass sums in float64 and the graph in the variable's type) and
+ * to float round-off for KaFiStO's and Apollo's hand-written kernels; and a 1,000-element variable over several
+ * blocks of the native kernel. The reference tests run kernel=auto (native where the library loaded), so with the
+ * bitwise equality here both kernels are held to the plain-Java references.
  */
 class FusedKernelTest {
   private static final int STEPS = 20;
+  /** The optimizers whose update needs per-variable norms (ElementwiseUpdate.sumsOfSquares). */
+  private static final java.util.Set<String> NORM_BASED = java.util.Set.of("lamb", "lars", "mars");
 
   static Stream<Arguments> cases() {
     List<Arguments> out = new ArrayList<>();
@@ -141,10 +145,20 @@ class FusedKernelTest {
       LossAwareOptimizer optimizer = builder.build(g.graph);
       Op train = optimizer.minimize(g.loss());
       boolean usesNative = false;
+      boolean nativeNorms = false;
+      boolean graphNorms = false;
       for (Iterator<GraphOperation> it = g.graph.operations(); it.hasNext(); ) {
-        usesNative |= it.next().type().startsWith("Tftrain");
+        String type = it.next().type();
+        usesNative |= type.startsWith("Tftrain");
+        nativeNorms |= type.startsWith("TftrainElementwiseReduce");
+        graphNorms |= type.equals("L2Loss");
       }
       assertTrue(usesNative == kernel.equals("native"), name + " with kernel=" + kernel);
+      if (NORM_BASED.contains(name)) {
+        // The per-variable norms come from the native read-only pass, not from graph reductions.
+        assertTrue(nativeNorms == kernel.equals("native") && graphNorms == kernel.equals("graph"),
+            name + " with kernel=" + kernel + ": native norm pass " + nativeNorms + ", L2Loss " + graphNorms);
+      }
       double[][][] points = new double[STEPS][][];
       for (int step = 0; step < STEPS; step++) {
         g.run(train, step, List.of());
