@@ -415,6 +415,7 @@ typedef struct {
   int scalars;   /* M */
   int length;    /* instructions */
   int32_t* code; /* 6 ints per instruction */
+  unsigned char scalar[PROGRAM_MAX_REGISTERS]; /* registers loaded by OP_SCALAR: one value in every element */
 } program;
 
 /* Registers each instruction reads: 0 = none (loads), bit 0 = a, 1 = b, 2 = c, 3 = e. */
@@ -494,6 +495,7 @@ static void* create_program_with_sums(TF_OpKernelConstruction* ctx, int sums) {
       if (in[0] != OP_STORE && in[0] != OP_SUMSQ) {
         bad |= defined[in[1]];
         defined[in[1]] = 1;
+        p->scalar[in[1]] = in[0] == OP_SCALAR;
       }
     }
     if (bad) {
@@ -531,10 +533,9 @@ static void delete_program(void* kernel) {
  * AVX2 vector). A loaded state or gradient register points into the tensor itself (no copy); computed registers are
  * scratch rows; scalar registers are filled once, on the first block, and keep their value. Stores come last in a
  * program, after every instruction that reads the block. */
-#define PROGRAM_BLOCK_FUNCTION(T, NAME)                                                                            \
-  __attribute__((target_clones("avx2", "default"))) static void NAME(                                          \
-      const program* p, T (*scratch)[PROGRAM_BLOCK], T** r, void* const* state, const void* grad,                   \
-      const double* scalars, double* sums, int64_t offset, int n) {                                                 \
+/* The instructions of one block of n elements (n in scope: a constant for full blocks, so that gcc drops the
+ * remainder loops and peeling from every instruction's loop). */
+#define PROGRAM_INSTRUCTIONS(T)                                                                                    \
     for (int k = 0; k < p->length; k++) {                                                                           \
       const int32_t* in = p->code + 6 * k;                                                                          \
       int op = in[0];                                                                                               \
@@ -609,6 +610,11 @@ static void delete_program(void* kernel) {
           break;                                                                                                     \
         case OP_SQUARE: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] * a[i]; break;                 \
         case OP_SELECT:                                                                                              \
+          if (p->scalar[in[2]]) { /* one flag for the whole tensor (the first step's special case): a copy */        \
+            const T* restrict chosen = a[0] != 0 ? b : c;                                                            \
+            _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = chosen[i];                                        \
+            break;                                                                                                   \
+          }                                                                                                          \
           _Pragma("omp simd") for (int i = 0; i < n; i++) {                                                          \
             T x = b[i], y = c[i];                                                                                    \
             d[i] = a[i] != 0 ? x : y;                                                                                \
@@ -618,6 +624,18 @@ static void delete_program(void* kernel) {
         case OP_SUBMUL: _Pragma("omp simd") for (int i = 0; i < n; i++) d[i] = a[i] - b[i] * c[i]; break;         \
         default: break;                                                                                             \
       }                                                                                                             \
+    }
+
+#define PROGRAM_BLOCK_FUNCTION(T, NAME)                                                                            \
+  __attribute__((target_clones("avx2", "default"))) static void NAME(                                          \
+      const program* p, T (*scratch)[PROGRAM_BLOCK], T** r, void* const* state, const void* grad,                   \
+      const double* scalars, double* sums, int64_t offset, int count) {                                             \
+    if (count == PROGRAM_BLOCK) {                                                                                   \
+      const int n = PROGRAM_BLOCK;                                                                                  \
+      PROGRAM_INSTRUCTIONS(T)                                                                                       \
+    } else {                                                                                                        \
+      const int n = count;                                                                                          \
+      PROGRAM_INSTRUCTIONS(T)                                                                                       \
     }                                                                                                               \
   }
 

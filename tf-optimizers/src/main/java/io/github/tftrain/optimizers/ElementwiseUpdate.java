@@ -427,12 +427,12 @@ public final class ElementwiseUpdate<T extends TType> {
   }
 
   /**
-   * A loaded register points into its tensor, which an earlier store of the block may already have overwritten:
-   * stores take a computed copy of it (1·v, exact).
+   * A loaded state register points into its tensor, which an earlier store of the block may already have
+   * overwritten: stores take a computed copy of it (1·v, exact). The gradient is never stored to, so its register is
+   * stored as it is.
    */
   private Value unaliased(Value value) {
-    int opcode = code.get(value.register)[0];
-    return opcode == STATE || opcode == GRAD ? mul(constant(1.0), value) : value;
+    return code.get(value.register)[0] == STATE ? mul(constant(1.0), value) : value;
   }
 
   private int stateIndex(Variable<T> slot) {
