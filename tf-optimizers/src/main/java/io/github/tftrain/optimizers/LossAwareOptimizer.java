@@ -85,6 +85,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
   private boolean prepared;
   private int gradientCalls;
   private List<Layer<?>> rawLayers;
+  private List<VariableGroup> unmatchedGroups = List.of();
   private List<Layer<?>> updatedLayers;
   private Operand<TFloat64> learningRateAtStep;
   private Operand<TFloat64> gradientNorm;
@@ -180,6 +181,53 @@ public abstract class LossAwareOptimizer extends Optimizer {
   public Op trainOp() {
     requireBuilt("trainOp()");
     return trainOp;
+  }
+
+  /**
+   * The names of the variables this optimizer updates, in the order given.
+   *
+   * @throws IllegalStateException before the train op is built
+   */
+  public List<String> variableNames() {
+    requireBuilt("variableNames()");
+    return rawLayers.stream().map(Layer::name).toList();
+  }
+
+  /**
+   * The variable groups ({@code group[SELECTOR].KEY}) whose selector matched none of this optimizer's variables: a
+   * selector with a typo changes nothing, so building the train op also logs a warning for each (through
+   * {@link System.Logger}); the trainer turns one that matches no variable of the whole model into an error.
+   *
+   * @throws IllegalStateException before the train op is built
+   */
+  public List<VariableGroup> unmatchedGroups() {
+    requireBuilt("unmatchedGroups()");
+    return unmatchedGroups;
+  }
+
+  /** The groups that match none of the layers. */
+  private static List<VariableGroup> unmatched(List<VariableGroup> groups, List<Layer<?>> layers) {
+    List<VariableGroup> out = new ArrayList<>();
+    for (VariableGroup group : groups) {
+      if (layers.stream().noneMatch(l -> group.matches(l.name(), l.variable().shape().numDimensions()))) {
+        out.add(group);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * "group[A] and group[B] match none of the N variables (x, y, z, ...)": for messages about unmatched groups.
+   *
+   * @param groups the unmatched groups (at least one)
+   * @param variables the variables they were matched against
+   */
+  public static String describeUnmatched(List<VariableGroup> groups, List<String> variables) {
+    List<String> selectors = groups.stream().map(g -> "group[" + g.selector() + "]").toList();
+    String shown = String.join(", ", variables.subList(0, Math.min(8, variables.size())))
+        + (variables.size() > 8 ? ", ..." : "");
+    return String.join(" and ", selectors) + (groups.size() == 1 ? " matches" : " match") + " none of the "
+        + variables.size() + " variables (" + shown + ")";
   }
 
   /**
@@ -559,6 +607,12 @@ public abstract class LossAwareOptimizer extends Optimizer {
     Ops base = scope.withSubScope("update");
     Set<GraphOperation> before = allOps();
     rawLayers = layers(base, gradsAndVars);
+    unmatchedGroups = unmatched(config.groups(), rawLayers);
+    if (!unmatchedGroups.isEmpty()) {
+      System.getLogger(LossAwareOptimizer.class.getName()).log(System.Logger.Level.WARNING, scopeName + ": "
+          + describeUnmatched(unmatchedGroups, rawLayers.stream().map(Layer::name).toList())
+          + "; their settings apply to no variable");
+    }
     // The step, its learning rate and the finiteness check belong to every run of the train op, also the runs that
     // only accumulate: built outside the accumulation gate, on this run's gradients.
     Operand<TInt64> step = base.identity(globalStep);

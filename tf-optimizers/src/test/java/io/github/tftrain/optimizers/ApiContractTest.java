@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -16,6 +17,7 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 
 /**
@@ -64,6 +66,29 @@ class ApiContractTest {
         "kafisto: accumulate must be 1 (its update measures each minibatch's loss), got 2",
         assertThrows(IllegalArgumentException.class, () -> Kafisto.builder().accumulate(2).validate())
             .getMessage());
+  }
+
+  /** A group whose selector matches none of the optimizer's variables is reported (a typo changes nothing). */
+  @Test
+  void groupsThatMatchNoVariableAreReported() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Ops dense = tf.withSubScope("dense");
+      Variable<TFloat32> kernel = dense.withName("kernel").variable(tf.withInitScope().ones(
+          tf.constant(new long[] {2, 2}), TFloat32.class));
+      Variable<TFloat32> bias = dense.withName("bias").variable(tf.withInitScope().zeros(
+          tf.constant(new long[] {2}), TFloat32.class));
+      Operand<TFloat32> loss = tf.math.add(tf.sum(tf.math.mul(tf.identity(kernel), tf.identity(kernel)),
+          tf.constant(new int[] {0, 1})), tf.sum(tf.identity(bias), tf.constant(0)));
+      LossAwareOptimizer adamw = Optimizers.builder("adamw").set("group[.*bais].weightDecay", "0")
+          .set("group[.*bias].weightDecay", "0").set("group[rank>=3].weightDecay", "0").build(g);
+      assertThrows(IllegalStateException.class, adamw::unmatchedGroups, "before the train op");
+      adamw.minimize(loss);
+      assertEquals(List.of(".*bais", "rank>=3"), adamw.unmatchedGroups().stream().map(VariableGroup::selector).toList());
+      assertEquals(List.of("dense/kernel", "dense/bias"), adamw.variableNames());
+      assertEquals("group[.*bais] and group[rank>=3] match none of the 2 variables (dense/kernel, dense/bias)",
+          LossAwareOptimizer.describeUnmatched(adamw.unmatchedGroups(), adamw.variableNames()));
+    }
   }
 
   @Test

@@ -61,6 +61,7 @@ final class GanJob implements Job {
     this.graph = new Graph();
     try {
       this.task = build(graph, optimizer);
+      RunOptimizer.requireGroupsMatched(List.of(task.criticOptimizer(), task.generatorOptimizer()));
       // the generator's evaluation weights make the samples and the export; the critic's swap along (it is exported
       // too, for the train_critic signature)
       this.evaluationSwap =

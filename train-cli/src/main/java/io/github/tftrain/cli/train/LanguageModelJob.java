@@ -54,6 +54,7 @@ final class LanguageModelJob implements Job {
     this.graph = new Graph();
     try {
       this.task = build(graph, optimizer);
+      RunOptimizer.requireGroupsMatched(List.of(task.optimizer()));
       this.evaluationSwap = EvaluationSwap.of(graph, List.of(task.optimizer()));
     } catch (RuntimeException e) {
       graph.close();

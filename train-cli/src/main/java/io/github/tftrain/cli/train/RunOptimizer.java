@@ -8,10 +8,15 @@ import io.github.tftrain.optimizers.LossAwareOptimizer;
 import io.github.tftrain.optimizers.OptimizerBuilder;
 import io.github.tftrain.optimizers.OptimizerConfig;
 import io.github.tftrain.optimizers.Optimizers;
+import io.github.tftrain.optimizers.VariableGroup;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.tensorflow.Graph;
 
 /**
@@ -25,8 +30,10 @@ final class RunOptimizer implements OptimizerFactory {
   private final ScheduleSpec schedule;
   private final long stepsPerEpoch;
   private final long totalSteps;
-  /** Steps of the optimizer's own warmup (Apollo's {@code warmup}), 0 for none. */
+  /** Updates of the optimizer's own warmup (Apollo's {@code warmup}), 0 for none. */
   private final long warmup;
+  /** Batches per update ({@code accumulate}). */
+  private final long accumulate;
 
   /**
    * @throws IllegalArgumentException for an unknown optimizer, key or value (named in the message)
@@ -39,31 +46,42 @@ final class RunOptimizer implements OptimizerFactory {
     this.stepsPerEpoch = stepsPerEpoch;
     this.totalSteps = totalSteps;
     // the builder checks keys (group[SELECTOR].KEY included), values and cross-checks without building anything
-    this.warmup = warmupSteps(builder().validate());
+    OptimizerConfig config = builder().validate();
+    this.warmup = warmupSteps(config);
+    this.accumulate = config.get(CommonHyperparameters.ACCUMULATE);
   }
 
-  /** The steps of an optimizer's built-in warmup, which runs before (and instead of) the schedule; 0 for none. */
+  /**
+   * The updates of an optimizer's built-in warmup, which runs before (and instead of) the schedule; 0 for none.
+   * Warmups count the optimizer's updates (its global step), as schedules do.
+   */
   static long warmupSteps(OptimizerConfig config) {
     return config.spec() == Apollo.SPEC ? config.get(Apollo.WARMUP) : 0;
   }
 
   /** A one-line warning when the optimizer's own warmup covers the whole run; empty otherwise. */
   Optional<String> warmupWarning() {
-    return warmupWarning(optimizer, warmup, totalSteps);
+    return warmupWarning(optimizer, warmup, totalSteps, accumulate);
   }
 
   /**
-   * The warning for a warmup of {@code warmup} steps over a run of {@code totalSteps}: the run never leaves the
-   * warmup (its last step has t = totalSteps - 1), so it never reaches the learning rate and never uses the schedule.
+   * The warning for a warmup of {@code warmup} updates over a run of {@code totalSteps} batches with
+   * {@code accumulate} batches per update: the run makes totalSteps / accumulate updates and never leaves the warmup
+   * when it is at least that long (the last update has t = updates - 1), so it never reaches the learning rate and
+   * never uses the schedule.
    */
-  static Optional<String> warmupWarning(String optimizer, long warmup, long totalSteps) {
-    if (warmup <= 0 || warmup < totalSteps) {
+  static Optional<String> warmupWarning(String optimizer, long warmup, long totalSteps, long accumulate) {
+    long updates = totalSteps / accumulate;
+    if (warmup <= 0 || warmup < updates) {
       return Optional.empty();
     }
-    return Optional.of(String.format(Locale.ROOT, "warning: %s's warmup of %d steps covers the whole run of %d steps, "
+    String run = accumulate == 1
+        ? updates + " steps"
+        : updates + " updates (" + totalSteps + " steps, accumulate=" + accumulate + ")";
+    return Optional.of(String.format(Locale.ROOT, "warning: %s's warmup of %d updates covers the whole run of %s, "
         + "so the learning rate never reaches its target and the schedule is never used; shorten it with --set "
         + "warmup=N (e.g. --set warmup=%d, a tenth of the run; in a preset: set.%s.warmup = N)", optimizer, warmup,
-        totalSteps, Math.max(1, totalSteps / 10), optimizer));
+        run, Math.max(1, updates / 10), optimizer));
   }
 
   /** The same optimizer with one more setting, if the optimizer has that key (e.g. kernel=graph for export). */
@@ -86,6 +104,40 @@ final class RunOptimizer implements OptimizerFactory {
     builder.lr(schedule.toSchedule(builder.baseLearningRate(), Math.max(1, stepsPerEpoch / accumulate),
         Math.max(1, totalSteps / accumulate)));
     return builder.checkFinite(true);
+  }
+
+  /**
+   * Fails when a variable group of the settings ({@code group[SELECTOR].KEY}) matched no trainable variable of any
+   * of the run's optimizers (for a GAN, neither network's): a selector with a typo would otherwise change nothing.
+   *
+   * @throws IllegalArgumentException naming the selectors and the model's variables
+   */
+  static void requireGroupsMatched(List<LossAwareOptimizer> optimizers) {
+    Set<String> matchedSomewhere = new HashSet<>();
+    List<VariableGroup> unmatched = new ArrayList<>();
+    List<String> variables = new ArrayList<>();
+    for (LossAwareOptimizer optimizer : optimizers) {
+      variables.addAll(optimizer.variableNames());
+      Set<String> missed = new HashSet<>();
+      optimizer.unmatchedGroups().forEach(g -> missed.add(g.selector()));
+      for (VariableGroup group : optimizer.configuration().groups()) {
+        if (!missed.contains(group.selector())) {
+          matchedSomewhere.add(group.selector());
+        }
+      }
+    }
+    Set<String> reported = new HashSet<>();
+    for (LossAwareOptimizer optimizer : optimizers) {
+      for (VariableGroup group : optimizer.unmatchedGroups()) {
+        if (!matchedSomewhere.contains(group.selector()) && reported.add(group.selector())) {
+          unmatched.add(group);
+        }
+      }
+    }
+    if (!unmatched.isEmpty()) {
+      throw new IllegalArgumentException("--set " + LossAwareOptimizer.describeUnmatched(unmatched, variables)
+          + " of the model: fix the regular expression (it must match a whole variable name) or the rank condition");
+    }
   }
 
   @Override

@@ -40,23 +40,36 @@ class WarmupWarningTest {
 
   @Test
   void theTextNamesTheOptimizerTheWarmupTheRunAndTheFix() {
-    Optional<String> warning = RunOptimizer.warmupWarning("apollo", 500, 248);
-    assertEquals(Optional.of("warning: apollo's warmup of 500 steps covers the whole run of 248 steps, so the "
+    Optional<String> warning = RunOptimizer.warmupWarning("apollo", 500, 248, 1);
+    assertEquals(Optional.of("warning: apollo's warmup of 500 updates covers the whole run of 248 steps, so the "
         + "learning rate never reaches its target and the schedule is never used; shorten it with --set warmup=N "
         + "(e.g. --set warmup=24, a tenth of the run; in a preset: set.apollo.warmup = N)"), warning);
     // a warmup as long as the run covers it too (the last step has t = 247 < 248); one step shorter does not
-    assertTrue(RunOptimizer.warmupWarning("apollo", 248, 248).isPresent());
-    assertEquals(Optional.empty(), RunOptimizer.warmupWarning("apollo", 247, 248));
-    assertEquals(Optional.empty(), RunOptimizer.warmupWarning("apollo", 0, 5));
-    assertTrue(RunOptimizer.warmupWarning("apollo", 5, 1).orElseThrow().contains("--set warmup=1"),
+    assertTrue(RunOptimizer.warmupWarning("apollo", 248, 248, 1).isPresent());
+    assertEquals(Optional.empty(), RunOptimizer.warmupWarning("apollo", 247, 248, 1));
+    assertEquals(Optional.empty(), RunOptimizer.warmupWarning("apollo", 0, 5, 1));
+    assertTrue(RunOptimizer.warmupWarning("apollo", 5, 1, 1).orElseThrow().contains("--set warmup=1"),
         "the suggestion is at least one step");
+  }
+
+  /** With accumulate = N a run of S steps makes S / N updates, and the warmup counts updates. */
+  @Test
+  void withAccumulationTheWarmupIsComparedWithTheUpdates() {
+    // 248 steps, 4 batches per update: 62 updates; a warmup of 100 updates covers them (it would not cover 248 steps)
+    assertEquals(Optional.of("warning: apollo's warmup of 100 updates covers the whole run of 62 updates (248 steps, "
+        + "accumulate=4), so the learning rate never reaches its target and the schedule is never used; shorten it "
+        + "with --set warmup=N (e.g. --set warmup=6, a tenth of the run; in a preset: set.apollo.warmup = N)"),
+        RunOptimizer.warmupWarning("apollo", 100, 248, 4));
+    assertEquals(Optional.empty(), RunOptimizer.warmupWarning("apollo", 61, 248, 4));
+    String err = warnings("--optimizer", "apollo", "--set", "warmup=100", "--set", "accumulate=4");
+    assertTrue(err.startsWith("warning: apollo's warmup of 100 updates covers the whole run of 62 updates"), err);
   }
 
   @Test
   void apolloWithItsDefaultWarmupOnAShortRunWarnsInOneLine() {
     String err = warnings("--optimizer", "apollo", "--schedule", "cosine");
     assertEquals(1, err.lines().count(), err);
-    assertTrue(err.startsWith("warning: apollo's warmup of 500 steps covers the whole run of 248 steps"), err);
+    assertTrue(err.startsWith("warning: apollo's warmup of 500 updates covers the whole run of 248 steps"), err);
     assertTrue(err.contains("--set warmup=24"), err);
 
     assertEquals(1, warnings("--optimizer", "apollo", "--steps", "100", "--set", "warmup=100").lines().count());
