@@ -70,23 +70,71 @@ public final class Tftrain implements Runnable {
 
   /**
    * Bad input (IllegalArgumentException, including hyperparameter ranges; malformed or missing data files) exits 2
-   * with its message; anything else
-   * exits 1 with a one-line message. No stack traces: they are for bugs, and TFTRAIN_DEBUG=1 prints them.
+   * with its message; an I/O error exits 1 naming the file and the cause; a {@link RunFailedException} exits 1 with
+   * its message; anything else (a bug) exits 1 with the exception's class and message. No stack traces: they are for
+   * bugs, and TFTRAIN_DEBUG=1 prints them.
    */
   private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
     if (System.getenv("TFTRAIN_DEBUG") != null) {
       e.printStackTrace();
     }
+    String name = "tftrain " + cli.getCommandName() + ": ";
     if (e instanceof IllegalArgumentException
         || e instanceof BadInputException
         || e instanceof io.github.tftrain.data.DataFormatException
         || e instanceof java.nio.file.NoSuchFileException) {
-      cli.getErr().println("tftrain " + cli.getCommandName() + ": " + e.getMessage());
+      cli.getErr().println(name + (e instanceof java.io.IOException io ? describe(io) : e.getMessage()));
       return BAD_INPUT;
     }
-    cli.getErr().println("tftrain " + cli.getCommandName() + ": " + e.getClass().getSimpleName() + ": "
-        + e.getMessage());
+    if (e instanceof RunFailedException) {
+      cli.getErr().println(name + e.getMessage());
+      return FAILED;
+    }
+    if (e instanceof java.io.IOException io) {
+      cli.getErr().println(name + describe(io));
+      return FAILED;
+    }
+    if (e instanceof org.tensorflow.exceptions.TensorFlowException) {
+      cli.getErr().println(name + "TensorFlow: " + withoutOomHint(String.valueOf(e.getMessage())));
+      return FAILED;
+    }
+    cli.getErr().println(name + e.getClass().getSimpleName() + ": " + e.getMessage());
     return FAILED;
+  }
+
+  /** TF appends a hint about listing allocated tensors to resource errors; on a full disk it only misleads. */
+  public static String withoutOomHint(String message) {
+    int hint = message.indexOf("Hint: If you want to see a list of allocated tensors");
+    return (hint > 0 ? message.substring(0, hint) : message).strip();
+  }
+
+  /**
+   * An I/O error as "FILE: cause": Java's file-system exceptions carry only the path in their message, so the cause
+   * is named from their type ({@code AccessDeniedException}: permission denied, ...) or their reason.
+   */
+  public static String describe(java.io.IOException e) {
+    if (e instanceof java.nio.file.FileSystemException fs && fs.getFile() != null) {
+      String cause;
+      if (fs instanceof java.nio.file.AccessDeniedException) {
+        cause = "permission denied";
+      } else if (fs instanceof java.nio.file.NoSuchFileException) {
+        cause = "no such file or folder";
+      } else if (fs instanceof java.nio.file.FileAlreadyExistsException) {
+        cause = "already exists";
+      } else if (fs instanceof java.nio.file.NotDirectoryException) {
+        cause = "not a folder";
+      } else if (fs instanceof java.nio.file.DirectoryNotEmptyException) {
+        cause = "folder not empty";
+      } else {
+        cause = fs.getReason() != null ? fs.getReason() : fs.getClass().getSimpleName();
+      }
+      return fs.getFile() + (fs.getOtherFile() != null ? " -> " + fs.getOtherFile() : "") + ": " + cause;
+    }
+    String message = e.getMessage();
+    if (message == null || message.isBlank()) {
+      return "I/O error (" + e.getClass().getSimpleName() + ")";
+    }
+    return withoutOomHint(message);
   }
 
   /** Reports the project and TensorFlow versions. */

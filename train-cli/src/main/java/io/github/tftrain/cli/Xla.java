@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * XLA on CPU is switched on by the environment variable TF_XLA_FLAGS, read once when TensorFlow loads (a session
@@ -24,9 +26,17 @@ public final class Xla {
     return flags != null && flags.contains("--tf_xla_auto_jit=2") && flags.contains("--tf_xla_cpu_global_jit");
   }
 
+  /** Whether this process is the child a relaunch started. */
+  public static boolean isChild() {
+    return System.getenv(CHILD_MARKER) != null;
+  }
+
   /**
    * Re-runs this JVM's command line with TF_XLA_FLAGS set and returns the child's exit code, or empty when XLA is
-   * already on in this process (the caller then just goes on).
+   * already on in this process (the caller then just goes on). While the child runs, SIGINT and SIGTERM to this
+   * process are forwarded to it (as SIGTERM: it writes a checkpoint and exits 130), and this process ends with the
+   * child's exit code; if this process is ended another way, a shutdown hook stops the child, and the child itself
+   * stops when it sees this process gone.
    */
   public static Optional<Integer> relaunchIfNeeded() throws IOException, InterruptedException {
     if (enabled()) {
@@ -43,6 +53,26 @@ public final class Xla {
     String existing = System.getenv("TF_XLA_FLAGS");
     child.environment().put("TF_XLA_FLAGS", existing == null ? FLAGS : existing + " " + FLAGS);
     child.environment().put(CHILD_MARKER, "1");
-    return Optional.of(child.start().waitFor());
+    Process process = child.start();
+    SignalHandler forward = signal -> process.destroy();
+    SignalHandler previousInt = Signal.handle(new Signal("INT"), forward);
+    SignalHandler previousTerm = Signal.handle(new Signal("TERM"), forward);
+    Thread stopChild = new Thread(() -> {
+      if (process.isAlive()) {
+        process.destroy();
+      }
+    }, "tftrain-stop-xla-child");
+    Runtime.getRuntime().addShutdownHook(stopChild);
+    try {
+      return Optional.of(process.waitFor());
+    } finally {
+      Signal.handle(new Signal("INT"), previousInt);
+      Signal.handle(new Signal("TERM"), previousTerm);
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopChild);
+      } catch (IllegalStateException e) {
+        // the JVM is already shutting down: the hook runs
+      }
+    }
   }
 }

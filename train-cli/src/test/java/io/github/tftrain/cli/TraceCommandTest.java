@@ -149,6 +149,12 @@ class TraceCommandTest {
     assertBad(List.of("trace", "--function", "beale"), "Missing required option: '--optimizer=NAME'");
     assertBad(List.of("trace", "--optimizer", "sgd", "--function", "beale", "--frobnicate"),
         "Unknown option: '--frobnicate'");
+    Path plot = dir.resolve("far.png");
+    assertBad(List.of("trace", "--optimizer", "sgd", "--function", "rosenbrock", "--init=1e30,1e30", "--plot",
+        plot.toString(), "--out", dir.resolve("far.csv").toString()),
+        "--init 1e30,1e30: rosenbrock's loss is not finite there (in float32)");
+    assertFalse(Files.exists(plot), "no plot of an empty path");
+    assertFalse(Files.exists(dir.resolve("far.csv")), "no CSV of an empty path");
     Path missing = dir.resolve("no/such/dir/trace.csv");
     assertBad(List.of("trace", "--optimizer", "sgd", "--function", "beale", "--out", missing.toString()),
         "--out " + missing + ": directory " + missing.getParent() + " does not exist");

@@ -92,6 +92,12 @@ public final class TraceCommand implements Callable<Integer> {
     checkWritable("--plot", plot);
 
     TraceRun.Outcome result = TraceRun.run(builder, f, start, steps, float64);
+    if (result.rows().isEmpty()) {
+      // not even the start has a finite loss: there is no path to write or plot
+      throw new BadInputException(String.format(Locale.ROOT, "--init %s: %s's loss is not finite there (in %s); "
+          + "start closer to its domain %s", init == null ? "(default)" : init, f.cliName(), dtype,
+          java.util.Arrays.toString(f.domain())));
+    }
     writeCsv(result.rows());
     if (plot != null) {
       TraceRun.Row last = result.rows().get(result.rows().size() - 1);

@@ -24,7 +24,9 @@ import org.tensorflow.Session;
  *
  * <p>Atomic: a checkpoint is written into {@code .partial-step-N/} and renamed to {@code step-N/} only when complete,
  * so a process killed mid-write leaves the previous checkpoints as they were; stale partial folders are removed on
- * the next start. The latest {@code keep} checkpoints are kept, and the best one named in {@code best.json}.
+ * the next start. The latest {@code keep} checkpoints are kept, and the best one: the run's state names it
+ * ({@code best_step} in every state.json) and {@code best.json} records it for readers; a process killed between a
+ * checkpoint and best.json leaves state.json right, and {@link #repairBest} rewrites best.json from it.
  */
 class Checkpoints {
   private static final Pattern NAME = Pattern.compile("step-(\\d{9,})");
@@ -72,6 +74,15 @@ class Checkpoints {
    * @param extra the job's extra state, whose JSON-able description joins state.json under "job"
    */
   Saved save(Session session, long step, Map<String, Object> state, Extra extra) throws IOException {
+    Object best = state.get("best_step");
+    return save(session, step, state, extra, best instanceof Number n ? n.longValue() : -1);
+  }
+
+  /**
+   * As {@link #save(Session, long, Map, Extra)}; rotation keeps checkpoint {@code bestStep} (-1: none) whatever
+   * best.json says.
+   */
+  Saved save(Session session, long step, Map<String, Object> state, Extra extra, long bestStep) throws IOException {
     Files.createDirectories(dir);
     String name = String.format("step-%09d", step);
     Path partial = dir.resolve(".partial-" + name);
@@ -88,7 +99,7 @@ class Checkpoints {
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(partial, target);
     }
-    prune();
+    prune(bestStep);
     return new Saved(step, target);
   }
 
@@ -122,12 +133,49 @@ class Checkpoints {
 
   /** The checkpoint best.json names, if it still exists. */
   Optional<Saved> best() throws IOException {
+    long step = bestJsonStep();
+    return list().stream().filter(s -> s.step() == step).findFirst();
+  }
+
+  /** The step best.json names, or -1 when there is none. */
+  private long bestJsonStep() throws IOException {
     Path file = dir.resolve("best.json");
     if (!Files.isRegularFile(file)) {
-      return Optional.empty();
+      return -1;
     }
-    long step = ((Number) Json.parseObject(Files.readString(file)).get("step")).longValue();
-    return list().stream().filter(s -> s.step() == step).findFirst();
+    Object step = Json.parseObject(Files.readString(file), file).get("step");
+    if (!(step instanceof Number n)) {
+      throw new IllegalArgumentException(file + ": no \"step\" number");
+    }
+    return n.longValue();
+  }
+
+  /**
+   * Makes best.json name checkpoint {@code bestStep} (from the run's state), when that checkpoint exists and best.json
+   * is missing or names another step: a process killed between writing a checkpoint and best.json left it behind.
+   *
+   * @return whether best.json was rewritten
+   */
+  boolean repairBest(long bestStep, String metric, double value) throws IOException {
+    if (bestStep < 0 || metric == null || bestJsonStep() == bestStep
+        || list().stream().noneMatch(s -> s.step() == bestStep)) {
+      return false;
+    }
+    markBest(bestStep, metric, value);
+    return true;
+  }
+
+  /**
+   * Moves an unreadable checkpoint aside ({@code step-N.unreadable}), so that neither a resume nor {@code latest}
+   * picks it again; it is kept for inspection.
+   *
+   * @return where it went
+   */
+  Path setAside(Saved saved) throws IOException {
+    Path aside = saved.dir().resolveSibling(saved.dir().getFileName() + ".unreadable");
+    deleteTree(aside);
+    Files.move(saved.dir(), aside);
+    return aside;
   }
 
   /** Records checkpoint {@code step} as the best, with its metric. */
@@ -141,16 +189,17 @@ class Checkpoints {
 
   /** The state.json of a checkpoint. */
   static Map<String, Object> readState(Saved saved) throws IOException {
-    return Json.parseObject(Files.readString(saved.dir().resolve("state.json"), StandardCharsets.UTF_8));
+    Path file = saved.dir().resolve("state.json");
+    return Json.parseObject(Files.readString(file, StandardCharsets.UTF_8), file);
   }
 
-  /** Keeps the latest {@code keep} and the best. */
-  private void prune() throws IOException {
+  /** Keeps the latest {@code keep}, the run's best ({@code bestStep}) and the one best.json names. */
+  private void prune(long bestStep) throws IOException {
     List<Saved> all = list();
-    Optional<Saved> best = best();
+    long recorded = bestJsonStep();
     for (int i = 0; i < all.size() - keep; i++) {
       Saved s = all.get(i);
-      if (best.isEmpty() || best.get().step() != s.step()) {
+      if (s.step() != bestStep && s.step() != recorded) {
         deleteTree(s.dir());
       }
     }

@@ -78,20 +78,25 @@ public final class CompareCommand implements Callable<Integer> {
     if (Files.exists(root)) {
       throw new IllegalArgumentException("--out " + root + " already exists; choose a new folder");
     }
+    if (threads != null && threads < 1) {
+      throw new IllegalArgumentException("--threads must be >= 1, got " + threads + " (leave it out for one per core)");
+    }
     PrintWriter printer = spec.commandLine().getOut();
     Runs runs = new Runs(printer, spec.commandLine().getErr(), quiet, threads == null ? 0 : threads);
     List<Row> rows = new ArrayList<>();
     Map<String, Path> metrics = new LinkedHashMap<>();
-    for (Map.Entry<String, TrainConfig> e : configs.entrySet()) {
-      Path runDir = root.resolve(e.getKey());
-      long t0 = System.nanoTime();
-      int code = runs.start(e.getValue(), runDir, spec.commandLine().getParseResult().originalArgs());
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      if (code == Training.INTERRUPTED) {
-        return code;
+    try (Interrupts interrupts = Interrupts.install()) {
+      for (Map.Entry<String, TrainConfig> e : configs.entrySet()) {
+        Path runDir = root.resolve(e.getKey());
+        long t0 = System.nanoTime();
+        int code = runs.start(e.getValue(), runDir, spec.commandLine().getParseResult().originalArgs(), interrupts);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (code == Training.INTERRUPTED) {
+          return code;
+        }
+        rows.add(Row.read(e.getKey(), runDir, code, seconds));
+        metrics.put(e.getKey(), runDir.resolve("metrics.csv"));
       }
-      rows.add(Row.read(e.getKey(), runDir, code, seconds));
-      metrics.put(e.getKey(), runDir.resolve("metrics.csv"));
     }
     String column = rows.get(0).metric != null ? rows.get(0).metric : "loss";
     Plots.overlay(metrics, column, root.resolve("comparison.png"));

@@ -105,6 +105,19 @@ public final class Json {
 
   /** Parses a JSON object. */
   @SuppressWarnings("unchecked")
+  /**
+   * Parses a JSON object read from {@code file}; a malformed text fails with a message that names the file.
+   *
+   * @throws IllegalArgumentException naming the file and what is wrong
+   */
+  public static Map<String, Object> parseObject(String text, java.nio.file.Path file) {
+    try {
+      return parseObject(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": not a valid JSON object (" + e.getMessage() + ")", e);
+    }
+  }
+
   public static Map<String, Object> parseObject(String text) {
     Object value = parse(text);
     if (!(value instanceof Map)) {

@@ -69,8 +69,16 @@ final class OpenRun implements AutoCloseable {
       return all.get(all.size() - 1);
     }
     if (which.equals("best")) {
-      return checkpoints.best().orElseThrow(() -> new IllegalArgumentException(
-          runDir + ": no best checkpoint recorded (this model family has no evaluation metric); use latest"));
+      java.util.Optional<Checkpoints.Saved> best = checkpoints.best();
+      if (best.isPresent()) {
+        return best.get();
+      }
+      // no best.json (a process killed between a checkpoint and best.json): the latest state names the best step
+      Object fromState = Checkpoints.readState(all.get(all.size() - 1)).get("best_step");
+      long step = fromState instanceof Number n ? n.longValue() : -1;
+      return all.stream().filter(s -> s.step() == step).findFirst().orElseThrow(() -> new IllegalArgumentException(
+          runDir + ": no best checkpoint recorded (no evaluation has finished yet, or this model family has no "
+              + "evaluation metric); use --checkpoint latest"));
     }
     long step;
     try {

@@ -10,14 +10,20 @@ import java.util.Locale;
  */
 final class Progress {
   private final PrintWriter out;
+  private final PrintWriter err;
   private final boolean terminal;
   private final boolean quiet;
   private final double plainEverySeconds;
   private long lastPrint = System.nanoTime();
   private boolean lineOpen;
 
-  Progress(PrintWriter out, boolean terminal, boolean quiet, double plainEverySeconds) {
+  /**
+   * @param out progress, epoch lines and results
+   * @param err warnings and failures (non-finite steps, unreadable checkpoints)
+   */
+  Progress(PrintWriter out, PrintWriter err, boolean terminal, boolean quiet, double plainEverySeconds) {
     this.out = out;
+    this.err = err;
     this.terminal = terminal;
     this.quiet = quiet;
     this.plainEverySeconds = plainEverySeconds;
@@ -61,6 +67,17 @@ final class Progress {
     out.println(text);
     out.flush();
     lastPrint = System.nanoTime();
+  }
+
+  /** A warning or failure line, on the error stream (after closing an open progress line). */
+  void warn(String text) {
+    if (lineOpen) {
+      out.print("\r\033[K");
+      out.flush();
+      lineOpen = false;
+    }
+    err.println(text);
+    err.flush();
   }
 
   static String epochLabel(int epoch, int epochs) {

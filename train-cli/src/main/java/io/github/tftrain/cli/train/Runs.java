@@ -39,24 +39,39 @@ final class Runs {
   }
 
   /** A new run. */
-  int start(TrainConfig config, Path runDir, List<String> args) throws IOException {
+  int start(TrainConfig config, Path runDir, List<String> args, Interrupts interrupts) throws IOException {
     try (Job job = Jobs.create(config)) {
+      if (interrupts.requested() != null) {
+        return interruptedWhileStarting(interrupts, "nothing was written");
+      }
       RunDirectory run = RunDirectory.create(runDir);
-      run.writeConfig(configJson(config, job, args));
-      return train(config, run, job, false);
+      try (RunDirectory.Lock lock = run.lock()) {
+        run.writeConfig(configJson(config, job, args));
+        return train(config, run, job, false, interrupts);
+      }
     }
   }
 
   /** Continues a run from its latest checkpoint. */
-  int resume(RunDirectory run, TrainConfig config) throws IOException {
-    try (Job job = Jobs.create(config)) {
-      return train(config, run, job, true);
+  int resume(RunDirectory run, TrainConfig config, Interrupts interrupts) throws IOException {
+    try (RunDirectory.Lock lock = run.lock(); Job job = Jobs.create(config)) {
+      if (interrupts.requested() != null) {
+        return interruptedWhileStarting(interrupts, "the run is as it was");
+      }
+      return train(config, run, job, true, interrupts);
     }
   }
 
-  private int train(TrainConfig config, RunDirectory run, Job job, boolean resume) throws IOException {
+  private int interruptedWhileStarting(Interrupts interrupts, String state) {
+    err.println("tftrain train: interrupted (" + interrupts.requested() + ") while starting; " + state);
+    err.flush();
+    return Training.INTERRUPTED;
+  }
+
+  private int train(TrainConfig config, RunDirectory run, Job job, boolean resume, Interrupts interrupts)
+      throws IOException {
     warn(err, config, job.stepsPerEpoch());
-    Progress progress = new Progress(out, System.console() != null, quiet, 10);
+    Progress progress = new Progress(out, err, System.console() != null, quiet, 10);
     if (!resume) {
       progress.line(String.format(java.util.Locale.ROOT, "training %s on %s (%s) with %s: %s; run directory %s",
           config.model(), config.data(), config.dataFormat(), config.optimizer(),
@@ -64,8 +79,7 @@ final class Runs {
               + " steps", run.root()));
     }
     try (Session session = Jobs.openSession(config, job, threads);
-        EventWriter events = EventWriter.open(run.events());
-        Interrupts interrupts = Interrupts.install()) {
+        EventWriter events = EventWriter.open(run.events())) {
       return new Training(config, run, job, session, progress, interrupts, events).run(resume);
     }
   }

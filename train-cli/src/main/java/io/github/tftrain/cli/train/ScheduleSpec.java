@@ -57,6 +57,9 @@ public record ScheduleSpec(String text) {
       case "step" -> {
         expectParts(text, parts, 3);
         double epochs = number(text, parts[1], "epochs between decays");
+        if (epochs <= 0) {
+          throw bad(text, "the step's period E must be > 0 epochs, got '" + parts[1] + "'");
+        }
         return Schedule.step(base, Math.max(1, Math.round(epochs * stepsPerEpoch)), number(text, parts[2], "gamma"));
       }
       case "multistep" -> {

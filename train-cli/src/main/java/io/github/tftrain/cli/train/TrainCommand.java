@@ -45,7 +45,17 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // First, so that a signal while the data is read and the graph built ends in one line and exit 130 too.
+    try (Interrupts interrupts = Interrupts.install()) {
+      return call(interrupts);
+    }
+  }
+
+  private int call(Interrupts interrupts) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if (threads != null && threads < 1) {
+      throw new IllegalArgumentException("--threads must be >= 1, got " + threads + " (leave it out for one per core)");
+    }
     Runs runs = new Runs(out, spec.commandLine().getErr(), quiet, threads == null ? 0 : threads);
     if (resume) {
       if (options.runDir == null) {
@@ -61,14 +71,14 @@ public final class TrainCommand implements Callable<Integer> {
       if (config.xla() && !Xla.enabled()) {
         return Xla.relaunchIfNeeded().orElseThrow();
       }
-      return runs.resume(run, config);
+      return runs.resume(run, config, interrupts);
     }
     TrainConfig config = Settings.resolve(options);
     if (config.xla() && !Xla.enabled()) {
       return Xla.relaunchIfNeeded().orElseThrow();
     }
     Path runDir = options.runDir != null ? Path.of(options.runDir) : Runs.defaultRunDir(config);
-    return runs.start(config, runDir, spec.commandLine().getParseResult().originalArgs());
+    return runs.start(config, runDir, spec.commandLine().getParseResult().originalArgs(), interrupts);
   }
 
   /** The flags that make up a run's settings (everything but --resume, --threads and --quiet). */

@@ -117,7 +117,7 @@ final class Training {
   /** Runs to the end, or to an interrupt or a stopping non-finite step; returns the exit code. */
   int run(boolean resume) throws IOException {
     Checkpoints checkpoints = new Checkpoints(run.checkpoints(), config.keepCheckpoints());
-    checkpoints.removePartials();
+    run.removeInterruptedWrites();
     long perEpoch = job.stepsPerEpoch();
     long total = config.steps() > 0 ? config.steps() : config.epochs() * perEpoch;
     int epochs = (int) ((total + perEpoch - 1) / perEpoch);
@@ -127,15 +127,13 @@ final class Training {
     State state = new State();
     state.window = new double[columns.size()];
     MetricsLog metrics;
-    var latest = resume ? checkpoints.latest() : java.util.Optional.<Checkpoints.Saved>empty();
+    var latest = resume ? restoreLatestReadable(checkpoints) : java.util.Optional.<Restored>empty();
     if (latest.isPresent()) {
-      Checkpoints.Saved saved = latest.get();
-      session.restore(saved.prefix());
-      Map<String, Object> all = Checkpoints.readState(saved);
-      state = State.fromMap(all);
-      @SuppressWarnings("unchecked")
-      Map<String, Object> jobState = (Map<String, Object>) all.get("job");
-      job.restoreState(saved.dir(), jobState == null ? Map.of() : jobState);
+      Checkpoints.Saved saved = latest.get().saved();
+      state = latest.get().state();
+      if (checkpoints.repairBest(state.bestStep, job.bestMetric(), state.bestValue)) {
+        progress.line("best.json rewritten from the run's state: the best checkpoint is step " + state.bestStep);
+      }
       metrics = MetricsLog.resume(run.metrics(), header, state.step);
       progress.line(String.format(Locale.ROOT, "resuming %s at step %d (epoch %d, batch %d) from %s", run.root(),
           state.step, state.epoch + 1, state.batch, run.root().relativize(saved.dir())));
@@ -171,7 +169,7 @@ final class Training {
               state.batch);
           if (!config.onNan().equals("skip")) {
             Checkpoints.Saved saved = checkpoint(checkpoints, state);
-            progress.line(String.format(Locale.ROOT,
+            progress.warn(String.format(Locale.ROOT,
                 "%s: loss or gradient is not finite; stopped before updating anything. Checkpoint %s holds the last "
                     + "good state (lower the learning rate, or pass --on-nan skip)",
                 where, run.root().relativize(saved.dir())));
@@ -180,12 +178,13 @@ final class Training {
           // A skipped batch still uses up its step (its data, dropout and noise keys), so the run keeps its
           // length and epochs; only the update is missing.
           state.skipped++;
-          LOG.warn("{}: loss or gradient not finite; batch skipped, nothing updated ({} skipped so far)", where,
-              state.skipped);
+          progress.warn(String.format(Locale.ROOT,
+              "%s: loss or gradient not finite; batch skipped, nothing updated (%d skipped so far)", where,
+              state.skipped));
           if (++skippedInARow >= perEpoch) {
             // a model that stays non-finite would skip every remaining batch: give up instead
             Checkpoints.Saved saved = checkpoint(checkpoints, state);
-            progress.line(String.format(Locale.ROOT,
+            progress.warn(String.format(Locale.ROOT,
                 "%s: %d batches in a row (an epoch's worth) had a non-finite loss or gradient; stopped. Checkpoint "
                     + "%s holds the last good state (lower the learning rate)",
                 where, skippedInARow, run.root().relativize(saved.dir())));
@@ -263,8 +262,15 @@ final class Training {
         }
       }
       if (state.skipped > 0) {
-        progress.line(state.skipped + " batch(es) were skipped for a non-finite loss or gradient");
+        progress.warn(state.skipped + " batch(es) were skipped for a non-finite loss or gradient");
       }
+      if (state.skipped > 0 && state.skipped == state.step) {
+        progress.warn("every one of the run's " + state.step + " steps had a non-finite loss or gradient: the model "
+            + "was never updated, so nothing is exported (lower the learning rate)");
+        return Tftrain.FAILED;
+      }
+      // again here: a process killed after the last checkpoint but before its plots leaves them missing
+      Plots.curves(run.metrics(), run.plots());
       Checkpoints.Saved last = checkpoints.latest().orElseThrow();
       exportSavedModel(last);
       String result = state.lastEval == null ? "" : ": " + job.describeEvaluation(state.lastEval);
@@ -336,7 +342,55 @@ final class Training {
       // a checkpoint must hold the training weights, or a resumed run would continue from the evaluation weights
       throw new IllegalStateException("checkpoint requested while the variables hold the evaluation weights");
     }
-    return checkpoints.save(session, state.step, state.toMap(), job::saveState);
+    if (!java.nio.file.Files.isDirectory(run.checkpoints())) {
+      // without this the save would recreate the folders of a deleted run directory and go on training
+      throw new io.github.tftrain.cli.RunFailedException(run.checkpoints() + ": gone (the run directory was deleted "
+          + "or moved while the run was training); stopped at step " + state.step);
+    }
+    return checkpoints.save(session, state.step, state.toMap(), job::saveState, state.bestStep);
+  }
+
+  /** A checkpoint restored into the session, with the state it holds. */
+  private record Restored(Checkpoints.Saved saved, State state) {}
+
+  /**
+   * Restores the latest checkpoint that can be read; an unreadable one (truncated variables, malformed state.json) is
+   * set aside as {@code step-N.unreadable} with a line saying so, and the one before it is tried.
+   *
+   * @throws io.github.tftrain.cli.RunFailedException when checkpoints exist and none can be read
+   */
+  private java.util.Optional<Restored> restoreLatestReadable(Checkpoints checkpoints) throws IOException {
+    List<Checkpoints.Saved> all = checkpoints.list();
+    List<String> failures = new ArrayList<>();
+    for (int i = all.size() - 1; i >= 0; i--) {
+      Checkpoints.Saved saved = all.get(i);
+      try {
+        session.restore(saved.prefix());
+        Map<String, Object> stateMap = Checkpoints.readState(saved);
+        State state;
+        try {
+          state = State.fromMap(stateMap);
+        } catch (ClassCastException | NullPointerException e) {
+          throw new IllegalArgumentException(saved.dir().resolve("state.json") + ": incomplete or malformed", e);
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> jobState = (Map<String, Object>) stateMap.get("job");
+        job.restoreState(saved.dir(), jobState == null ? Map.of() : jobState);
+        return java.util.Optional.of(new Restored(saved, state));
+      } catch (org.tensorflow.exceptions.TensorFlowException | IOException | IllegalArgumentException e) {
+        String cause = e instanceof IOException io ? Tftrain.describe(io)
+            : Tftrain.withoutOomHint(String.valueOf(e.getMessage())).lines().findFirst().orElse("");
+        java.nio.file.Path aside = checkpoints.setAside(saved);
+        failures.add(run.root().relativize(saved.dir()) + " (" + cause + ")");
+        progress.warn("checkpoint " + run.root().relativize(saved.dir()) + " cannot be read (" + cause + "); moved to "
+            + run.root().relativize(aside) + (i > 0 ? ", trying the one before it" : ""));
+      }
+    }
+    if (!failures.isEmpty()) {
+      throw new io.github.tftrain.cli.RunFailedException("no readable checkpoint in " + run.checkpoints() + ": "
+          + String.join(", ", failures));
+    }
+    return java.util.Optional.empty();
   }
 
   private void exportSavedModel(Checkpoints.Saved from) throws IOException {

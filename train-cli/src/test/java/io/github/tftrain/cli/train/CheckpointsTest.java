@@ -143,6 +143,33 @@ class CheckpointsTest {
     }
   }
 
+  /**
+   * A process killed between a checkpoint and best.json leaves best.json missing (or naming an older step) while the
+   * run's state names the new best: rotation keeps the state's best anyway, and repairBest rewrites best.json.
+   */
+  @Test
+  void rotationKeepsTheStatesBestWithoutBestJsonAndRepairRewritesIt(@TempDir Path tmp) throws Exception {
+    try (Model model = new Model()) {
+      model.session.initialize();
+      Checkpoints checkpoints = new Checkpoints(tmp, 1);
+      checkpoints.save(model.session, 1, Map.of("best_step", 1L), d -> Map.of());
+      // killed here: best.json was never written for step 1
+      for (long step = 2; step <= 4; step++) {
+        checkpoints.save(model.session, step, Map.of("best_step", 1L), d -> Map.of());
+      }
+      assertEquals(List.of(1L, 4L), checkpoints.list().stream().map(Checkpoints.Saved::step).toList(),
+          "the latest and the state's best");
+      assertTrue(checkpoints.best().isEmpty(), "no best.json yet");
+      assertTrue(checkpoints.repairBest(1, "test_error", 0.125));
+      assertEquals(Map.of("step", 1L, "metric", "test_error", "value", 0.125),
+          Json.parseObject(Files.readString(tmp.resolve("best.json"), StandardCharsets.UTF_8)));
+      assertFalse(checkpoints.repairBest(1, "test_error", 0.125), "nothing to repair the second time");
+      assertFalse(checkpoints.repairBest(3, "test_error", 0.1), "no such checkpoint: best.json is left alone");
+      assertFalse(checkpoints.repairBest(-1, "test_error", Double.NaN), "no best yet");
+      assertEquals(1L, checkpoints.best().orElseThrow().step());
+    }
+  }
+
   @Test
   void keepBelowOneIsRejected(@TempDir Path tmp) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Checkpoints(tmp, 0));

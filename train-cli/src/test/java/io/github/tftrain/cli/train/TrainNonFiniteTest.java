@@ -55,10 +55,12 @@ class TrainNonFiniteTest {
     Path run = tmp.resolve("run");
     TrainRuns.Cli cli = train(diverging(run, "5"));
     assertEquals(1, cli.exitCode(), cli::toString);
-    String line = cli.out().lines().filter(l -> l.contains("not finite")).findFirst().orElse("");
+    // the failure goes to stderr, as one line; stdout has only progress
+    String line = cli.err().lines().filter(l -> l.contains("not finite")).findFirst().orElse("");
     assertTrue(line.startsWith("step 1 (epoch 1, batch 1): loss or gradient is not finite; stopped"), cli::toString);
     assertTrue(line.contains("checkpoints/step-000000001"), line);
-    assertEquals("", cli.err());
+    assertEquals(1, cli.err().lines().count(), cli::toString);
+    assertFalse(cli.out().contains("not finite"), cli::toString);
 
     assertEquals(List.of("step-000000001"), checkpointEntries(run));
     assertEquals(1L, ((Number) state(run, 1).get("step")).longValue());
@@ -119,8 +121,8 @@ class TrainNonFiniteTest {
       try (Session session = new Session(job.graph());
           Interrupts interrupts = Interrupts.install();
           EventWriter events = EventWriter.open(run.events())) {
-        code = new Training(config, run, job, session, new Progress(new PrintWriter(out), false, false, 60),
-            interrupts, events).run(false);
+        code = new Training(config, run, job, session,
+            new Progress(new PrintWriter(out), new PrintWriter(out), false, false, 60), interrupts, events).run(false);
       }
       assertEquals(4, job.taken, "six steps, two of them skipped");
       assertEquals(6, job.calls);
@@ -136,6 +138,38 @@ class TrainNonFiniteTest {
     assertEquals(2L, ((Number) state.get("skipped")).longValue());
     assertEquals(6L, ((Number) state.get("step")).longValue());
     assertTrue(Files.isRegularFile(run.savedModel().resolve("saved_model.pb")));
+  }
+
+  /**
+   * With {@code --on-nan skip} and every batch of a run shorter than an epoch non-finite, the model is never
+   * updated: the run fails (exit 1) and exports nothing, instead of ending "done" with a NaN test loss.
+   */
+  @Test
+  void skipWithEveryStepNonFiniteFailsAndExportsNothing(@TempDir Path tmp) throws Exception {
+    TrainCommand command = new TrainCommand();
+    new CommandLine(command).parseArgs("--model", "wrn-10-2", "--data", "testdata/fashion-mnist", "--optimizer",
+        "adam", "--steps", "3", "--batch-size", "16", "--on-nan", "skip");
+    TrainConfig config = Settings.resolve(command.options);
+    RunDirectory run = RunDirectory.create(tmp.resolve("run"));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code;
+    try (Job real = Jobs.create(config)) {
+      FailingJob job = new FailingJob(real, Set.of(0, 1, 2));
+      run.writeConfig(Runs.configJson(config, job, List.of()));
+      try (Session session = new Session(job.graph());
+          Interrupts interrupts = Interrupts.install();
+          EventWriter events = EventWriter.open(run.events())) {
+        code = new Training(config, run, job, session,
+            new Progress(new PrintWriter(out), new PrintWriter(err), false, false, 60), interrupts, events).run(false);
+      }
+      assertEquals(0, job.taken);
+    }
+    assertEquals(Tftrain.FAILED, code, out + "\n" + err);
+    assertTrue(err.toString().contains("every one of the run's 3 steps had a non-finite loss or gradient: the model "
+        + "was never updated, so nothing is exported"), err::toString);
+    assertFalse(out.toString().contains("done"), out::toString);
+    assertFalse(Files.exists(run.savedModel()), "nothing exported");
   }
 
   /** A job whose step fails, writing nothing, on the given calls (0-based), like a batch with a NaN pixel. */
