@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
     description = "Train on TensorFlow Java with KaFiStO, Apollo and the optimizer catalogue (tftrain optimizers).",
     subcommands = {TrainCommand.class, EvalCommand.class, ExportCommand.class, SampleCommand.class,
       CompareCommand.class, PresetsCommand.class, OptimizersCommand.class, TraceCommand.class, BenchCommand.class,
-      CommandLine.HelpCommand.class})
+      HelpCommand.class})
 public final class Tftrain implements Runnable {
 
   /** Success. */
@@ -52,6 +52,7 @@ public final class Tftrain implements Runnable {
   /** Runs the command line with the given output streams (for tests) and returns the exit code. */
   public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new Tftrain());
+    CompareCommand.hideOptionsNotTaken(cli.getSubcommands().get("compare").getCommandSpec());
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(Tftrain::handle);

@@ -267,7 +267,7 @@ public final class Layers {
   }
 
   /**
-   * Logits of a decoder tied to an embedding table (Press & Wolf; the language models' "tied input/output
+   * Logits of a decoder tied to an embedding table (Press &amp; Wolf; the language models' "tied input/output
    * embeddings"): x [batch, time, width] times table^T [width, vocabulary] plus a bias of its own, as [batch, time,
    * vocabulary]. The bias is added with a broadcasting add, measured ~5% faster per training step than BiasAdd on
    * [tokens, vocabulary].

@@ -54,6 +54,23 @@ public final class CompareCommand implements Callable<Integer> {
 
   @CommandLine.Mixin TrainCommand.TrainOptions options = new TrainCommand.TrainOptions();
 
+  /** The train options compare does not take (it refuses them with a message saying what to use instead). */
+  private static final List<String> NOT_TAKEN = List.of("--optimizer", "--run-dir", "--xla");
+
+  /**
+   * Hides from {@code compare --help} the train options compare does not take; they stay parsed, so that giving one
+   * gets the message that says what to use instead.
+   */
+  public static void hideOptionsNotTaken(CommandLine.Model.CommandSpec compare) {
+    for (String name : NOT_TAKEN) {
+      CommandLine.Model.OptionSpec option = compare.findOption(name);
+      if (option != null && !option.hidden()) {
+        compare.remove(option);
+        compare.addOption(option.toBuilder().hidden(true).build());
+      }
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     if (options.optimizer != null) {

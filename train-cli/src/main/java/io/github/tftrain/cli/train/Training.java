@@ -150,6 +150,7 @@ final class Training {
       double epochSeconds = 0;
       long epochSteps = 0; // steps of this epoch taken in this process (a resumed epoch has fewer)
       double recentSecondsPerStep = Double.NaN;
+      long stepsThisProcess = 0;
       long skippedInARow = 0; // --on-nan skip: batches skipped since the last step taken
       while (state.step < total) {
         String signal = interrupts.requested();
@@ -196,8 +197,12 @@ final class Training {
         windowSeconds += seconds;
         epochSeconds += seconds;
         epochSteps++;
-        recentSecondsPerStep =
-            Double.isNaN(recentSecondsPerStep) ? seconds : 0.9 * recentSecondsPerStep + 0.1 * seconds;
+        // The process's first step also builds and optimises the graph (and compiles XLA clusters): it would
+        // inflate the rate and the ETA for many steps, so the estimate starts with the second.
+        if (stepsThisProcess++ > 0) {
+          recentSecondsPerStep =
+              Double.isNaN(recentSecondsPerStep) ? seconds : 0.9 * recentSecondsPerStep + 0.1 * seconds;
+        }
         if (values != null) {
           skippedInARow = 0;
           for (int i = 0; i < columns.size(); i++) {
