@@ -121,6 +121,42 @@ public final class OptimizerConfig {
   }
 
   /** {@code name(lr=..., key=value, ...)} with every hyperparameter, defaults included, then the groups. */
+  /**
+   * Every hyperparameter as it resolved (defaults included), for run records such as config.json: numbers and
+   * booleans as themselves, the learning rate as its schedule's text, other values as their text; the update kernel
+   * as the one the optimizer uses here ({@code native} or {@code graph}, not {@code auto}); the variable groups under
+   * {@code "groups"} as [{selector, values}] in order.
+   */
+  public Map<String, Object> toMap() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Hyperparameter<?> p : spec.hyperparameters()) {
+      out.put(p.key(), record(p, p.key().equals("lr") ? learningRate : get(p)));
+    }
+    if (!groups.isEmpty()) {
+      List<Object> list = new java.util.ArrayList<>();
+      for (VariableGroup group : groups) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        group.values().forEach((p, v) -> values.put(p.key(), record(p, v)));
+        list.add(Map.of("selector", group.selector(), "values", values));
+      }
+      out.put("groups", list);
+    }
+    return out;
+  }
+
+  private Object record(Hyperparameter<?> p, Object value) {
+    if (value instanceof UpdateKernel kernel) {
+      return kernel.resolve(spec.name()).name().toLowerCase(java.util.Locale.ROOT);
+    }
+    if (value == null) {
+      return p.format(null);
+    }
+    if (value instanceof Number || value instanceof Boolean) {
+      return value;
+    }
+    return value instanceof Schedule ? value.toString() : p.format(value);
+  }
+
   @Override
   public String toString() {
     StringBuilder text = new StringBuilder(name).append('(');

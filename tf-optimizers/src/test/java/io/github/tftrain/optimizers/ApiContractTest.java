@@ -91,6 +91,23 @@ class ApiContractTest {
     }
   }
 
+  /** The record of a configuration (config.json): every key with its resolved value, the kernel resolved too. */
+  @Test
+  void toMapRecordsEveryResolvedHyperparameter() {
+    java.util.Map<String, Object> sgd = Sgd.builder().momentum(0.9).set("group[b].weightDecay", "0").validate().toMap();
+    assertEquals(Optimizers.builder("sgd").keys(), List.copyOf(sgd.keySet()).subList(0, sgd.size() - 1));
+    assertEquals("constant(0.001)", sgd.get("lr"));
+    assertEquals(0.9, sgd.get("momentum"));
+    assertEquals(false, sgd.get("nesterov"));
+    assertEquals("l2", sgd.get("weightDecayMode"));
+    assertEquals(1L, sgd.get("accumulate"));
+    assertEquals(List.of(java.util.Map.of("selector", "b", "values", java.util.Map.of("weightDecay", 0.0))),
+        sgd.get("groups"));
+    Object kernel = Optimizers.builder("lion").validate().toMap().get("kernel");
+    assertEquals(NativeKernels.available() ? "native" : "graph", kernel, "auto is recorded as what it resolved to");
+    assertEquals("graph", Optimizers.builder("lion").set("kernel", "graph").validate().toMap().get("kernel"));
+  }
+
   @Test
   void toStringListsEveryHyperparameterFromTheDeclaration() {
     String text = Sgd.builder().momentum(0.9).set("group[b].weightDecay", "0").validate().toString();

@@ -157,6 +157,11 @@ final class ClassifierJob implements Job {
   }
 
   @Override
+  public List<io.github.tftrain.optimizers.LossAwareOptimizer> optimizers() {
+    return List.of(task.optimizer());
+  }
+
+  @Override
   public EvaluationSwap evaluationSwap() {
     return evaluationSwap;
   }

@@ -160,6 +160,11 @@ final class GanJob implements Job {
   }
 
   @Override
+  public List<io.github.tftrain.optimizers.LossAwareOptimizer> optimizers() {
+    return List.of(task.criticOptimizer(), task.generatorOptimizer());
+  }
+
+  @Override
   public EvaluationSwap evaluationSwap() {
     return evaluationSwap;
   }

@@ -59,6 +59,9 @@ interface Job extends AutoCloseable {
    */
   EvaluationSwap evaluationSwap();
 
+  /** The run's optimizers (a GAN's two), built into {@link #graph()}: for config.json's record of them. */
+  List<io.github.tftrain.optimizers.LossAwareOptimizer> optimizers();
+
   /** Evaluates on the held-out split: the values of {@link #evalColumns()}. */
   double[] evaluate(Session session);
 

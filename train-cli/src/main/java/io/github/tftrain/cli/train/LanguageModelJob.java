@@ -137,6 +137,11 @@ final class LanguageModelJob implements Job {
   }
 
   @Override
+  public List<io.github.tftrain.optimizers.LossAwareOptimizer> optimizers() {
+    return List.of(task.optimizer());
+  }
+
+  @Override
   public EvaluationSwap evaluationSwap() {
     return evaluationSwap;
   }

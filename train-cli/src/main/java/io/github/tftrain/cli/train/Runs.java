@@ -46,7 +46,7 @@ final class Runs {
       }
       RunDirectory run = RunDirectory.create(runDir);
       try (RunDirectory.Lock lock = run.lock()) {
-        run.writeConfig(configJson(config, job, args));
+        run.writeConfig(configJson(config, job, args, threads));
         return train(config, run, job, false, interrupts);
       }
     }
@@ -93,15 +93,32 @@ final class Runs {
     err.flush();
   }
 
-  /** config.json: the settings, the versions, the data's facts and the command line. */
-  static Map<String, Object> configJson(TrainConfig config, Job job, List<String> args) {
+  /**
+   * config.json: the settings, every optimizer's resolved hyperparameters (defaults and the update kernel included),
+   * the threads, the versions and the code's git commit when known, the data's facts and the command line.
+   *
+   * @param threads the --threads given (0: one per core)
+   */
+  static Map<String, Object> configJson(TrainConfig config, Job job, List<String> args, int threads) {
     Map<String, Object> all = new LinkedHashMap<>();
     all.put("train", config.toMap());
+    List<Object> optimizers = new java.util.ArrayList<>();
+    for (io.github.tftrain.optimizers.LossAwareOptimizer optimizer : job.optimizers()) {
+      Map<String, Object> record = new LinkedHashMap<>();
+      record.put("scope", optimizer.configuration().name());
+      record.put("optimizer", optimizer.configuration().spec().name());
+      record.put("hyperparameters", optimizer.configuration().toMap());
+      optimizers.add(record);
+    }
+    all.put("optimizers", optimizers);
+    all.put("threads", threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
     Map<String, Object> versions = new LinkedHashMap<>();
     String version = Runs.class.getPackage().getImplementationVersion();
     versions.put("tftrain", version == null ? "dev" : version);
     versions.put("tensorflow", TensorFlow.version());
     versions.put("java", System.getProperty("java.version"));
+    versions.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    versions.putAll(Provenance.git());
     all.put("versions", versions);
     all.put("data", job.describeData());
     all.put("steps_per_epoch", job.stepsPerEpoch());

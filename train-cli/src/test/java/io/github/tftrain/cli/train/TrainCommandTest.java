@@ -75,6 +75,25 @@ class TrainCommandTest {
     command.addAll(List.of(args));
     assertEquals(command, config.get("command"), "the command line as given");
     assertEquals(125L, ((Number) config.get("steps_per_epoch")).longValue(), "2,000 images / 16, last dropped");
+    // every optimizer hyperparameter as resolved (defaults too), the kernel it ran on, threads, versions, commit
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> optimizers = (List<Map<String, Object>>) config.get("optimizers");
+    assertEquals(1, optimizers.size());
+    assertEquals("kafisto", optimizers.get(0).get("optimizer"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> hyperparameters = (Map<String, Object>) optimizers.get(0).get("hyperparameters");
+    assertEquals(io.github.tftrain.optimizers.Optimizers.builder("kafisto").keys(),
+        List.copyOf(hyperparameters.keySet()), "every key of kafisto, in its declaration's order");
+    assertEquals(io.github.tftrain.optimizers.Kafisto.ALPHA.defaultValue(), hyperparameters.get("alpha"));
+    assertTrue(List.of("native", "graph").contains(hyperparameters.get("kernel")), "auto resolved");
+    assertEquals((long) Runtime.getRuntime().availableProcessors(), ((Number) config.get("threads")).longValue());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> versions = (Map<String, Object>) config.get("versions");
+    assertEquals(System.getProperty("java.version"), versions.get("java"));
+    assertEquals(org.tensorflow.TensorFlow.version(), versions.get("tensorflow"));
+    if (java.nio.file.Files.exists(Path.of("..", ".git")) || java.nio.file.Files.exists(Path.of(".git"))) {
+      assertTrue(String.valueOf(versions.get("git_commit")).matches("[0-9a-f]{40}"), versions::toString);
+    }
 
     @SuppressWarnings("unchecked")
     Map<String, Object> data = (Map<String, Object>) config.get("data");

@@ -117,7 +117,7 @@ class TrainNonFiniteTest {
     int code;
     try (Job real = Jobs.create(config)) {
       FailingJob job = new FailingJob(real, Set.of(1, 3));
-      run.writeConfig(Runs.configJson(config, job, List.of()));
+      run.writeConfig(Runs.configJson(config, job, List.of(), 0));
       try (Session session = new Session(job.graph());
           Interrupts interrupts = Interrupts.install();
           EventWriter events = EventWriter.open(run.events())) {
@@ -156,7 +156,7 @@ class TrainNonFiniteTest {
     int code;
     try (Job real = Jobs.create(config)) {
       FailingJob job = new FailingJob(real, Set.of(0, 1, 2));
-      run.writeConfig(Runs.configJson(config, job, List.of()));
+      run.writeConfig(Runs.configJson(config, job, List.of(), 0));
       try (Session session = new Session(job.graph());
           Interrupts interrupts = Interrupts.install();
           EventWriter events = EventWriter.open(run.events())) {
@@ -246,6 +246,11 @@ class TrainNonFiniteTest {
     @Override
     public double[] evaluate(Session session) {
       return real.evaluate(session);
+    }
+
+    @Override
+    public List<io.github.tftrain.optimizers.LossAwareOptimizer> optimizers() {
+      return real.optimizers();
     }
 
     @Override
