@@ -14,13 +14,28 @@ public final class ImageDataset {
   private final int width;
   private final int channels;
   private final int classes;
+  private final java.util.List<String> classNames;
 
   /**
+   * A dataset whose classes are named by their index ("0", "1", ...).
+   *
    * @param source where the images came from (for messages)
    * @param pixels count x height x width x channels bytes, channel-last
    * @param labels one label in [0, classes) per image
    */
   public ImageDataset(String source, byte[] pixels, int[] labels, int height, int width, int channels, int classes) {
+    this(source, pixels, labels, height, width, channels, indexNames(classes));
+  }
+
+  /**
+   * @param source where the images came from (for messages)
+   * @param pixels count x height x width x channels bytes, channel-last
+   * @param labels one label in [0, classNames.size()) per image
+   * @param classNames the name of each class, by label
+   */
+  public ImageDataset(String source, byte[] pixels, int[] labels, int height, int width, int channels,
+      java.util.List<String> classNames) {
+    int classes = classNames.size();
     if ((long) labels.length * height * width * channels != pixels.length) {
       throw new IllegalArgumentException(
           source + ": " + pixels.length + " pixel bytes for " + labels.length + " images of " + height + "x" + width
@@ -39,6 +54,20 @@ public final class ImageDataset {
     this.width = width;
     this.channels = channels;
     this.classes = classes;
+    this.classNames = java.util.List.copyOf(classNames);
+  }
+
+  private static java.util.List<String> indexNames(int classes) {
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < classes; i++) {
+      names.add(Integer.toString(i));
+    }
+    return names;
+  }
+
+  /** The name of each class, by label: the folder names of an image-folder dataset, else "0", "1", .... */
+  public java.util.List<String> classNames() {
+    return classNames;
   }
 
   public String source() {
@@ -108,7 +137,7 @@ public final class ImageDataset {
         System.arraycopy(pixels, from, out, to, width * channels);
       }
     }
-    return new ImageDataset(source, out, labels, newHeight, newWidth, channels, classes);
+    return new ImageDataset(source, out, labels, newHeight, newWidth, channels, classNames);
   }
 
   /** Grey images repeated into three channels. */
@@ -122,7 +151,7 @@ public final class ImageDataset {
       out[3 * p + 1] = pixels[p];
       out[3 * p + 2] = pixels[p];
     }
-    return new ImageDataset(source, out, labels, height, width, 3, classes);
+    return new ImageDataset(source, out, labels, height, width, 3, classNames);
   }
 
   /** The first {@code n} images. */
@@ -131,7 +160,8 @@ public final class ImageDataset {
       throw new IllegalArgumentException(source + ": has " + count() + " images, asked for " + n);
     }
     return new ImageDataset(
-        source, Arrays.copyOf(pixels, n * imageSize()), Arrays.copyOf(labels, n), height, width, channels, classes);
+        source, Arrays.copyOf(pixels, n * imageSize()), Arrays.copyOf(labels, n), height, width, channels,
+        classNames);
   }
 
   @Override

@@ -6,16 +6,18 @@ import java.nio.file.Path;
 
 /**
  * Reads an image dataset from a folder in any of the supported formats, detected from the file names: CIFAR-10
- * binary ({@code data_batch_1.bin}), CIFAR-100 binary ({@code train.bin}), or IDX ({@code train-images-idx3-ubyte}
- * [.gz], MNIST and Fashion-MNIST). IDX images are padded to 32x32 and repeated to three channels, so the CIFAR models
- * run on every format.
+ * binary ({@code data_batch_1.bin}), CIFAR-100 binary ({@code train.bin}), IDX ({@code train-images-idx3-ubyte}
+ * [.gz], MNIST and Fashion-MNIST), or a tree of image files ({@code train/CLASS/*.png|jpg}, {@code test/CLASS/...};
+ * see {@link ImageFolderTree}). IDX images are padded to 32x32 and repeated to three channels, and image files are
+ * resized to 32x32 RGB, so the CIFAR models run on every format.
  */
 public final class ImageFolder {
   /** The formats. */
   public enum Format {
     CIFAR10,
     CIFAR100,
-    IDX
+    IDX,
+    FOLDERS
   }
 
   private ImageFolder() {}
@@ -23,7 +25,7 @@ public final class ImageFolder {
   /**
    * @throws DataFormatException if the folder holds none of the formats; the message lists the files looked for
    */
-  public static Format detect(Path dir) throws DataFormatException {
+  public static Format detect(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new DataFormatException(dir + ": not a folder");
     }
@@ -37,9 +39,15 @@ public final class ImageFolder {
         || Files.isRegularFile(dir.resolve("train-images-idx3-ubyte"))) {
       return Format.IDX;
     }
+    if (ImageFolderTree.isTree(dir)) {
+      return Format.FOLDERS;
+    }
+    if (!Files.isReadable(dir)) {
+      throw new java.nio.file.AccessDeniedException(dir.toString(), null, "cannot read the folder (permission denied)");
+    }
     throw new DataFormatException(
-        dir + ": no image dataset; expected data_batch_1.bin (CIFAR-10 binary), train.bin (CIFAR-100 binary) or "
-            + "train-images-idx3-ubyte[.gz] (IDX: MNIST, Fashion-MNIST)");
+        dir + ": no image dataset; expected data_batch_1.bin (CIFAR-10 binary), train.bin (CIFAR-100 binary), "
+            + "train-images-idx3-ubyte[.gz] (IDX: MNIST, Fashion-MNIST) or train/CLASS/IMAGE files (image folders)");
   }
 
   /**
@@ -56,6 +64,7 @@ public final class ImageFolder {
       case CIFAR10 -> CifarReader.read(dir, CifarReader.Variant.CIFAR10, split);
       case CIFAR100 -> CifarReader.read(dir, CifarReader.Variant.CIFAR100, split);
       case IDX -> IdxReader.readSplit(dir, split.equals("test") ? "t10k" : "train", 10).padTo(32, 32).toRgb();
+      case FOLDERS -> ImageFolderTree.read(dir, split, 32);
     };
   }
 }

@@ -41,8 +41,8 @@ class ImageFolderTest {
   void namesWhatItLookedFor(@TempDir Path empty) throws IOException {
     DataFormatException e = assertThrows(DataFormatException.class, () -> ImageFolder.read(empty, "train"));
     assertEquals(
-        empty + ": no image dataset; expected data_batch_1.bin (CIFAR-10 binary), train.bin (CIFAR-100 binary) or "
-            + "train-images-idx3-ubyte[.gz] (IDX: MNIST, Fashion-MNIST)",
+        empty + ": no image dataset; expected data_batch_1.bin (CIFAR-10 binary), train.bin (CIFAR-100 binary), "
+            + "train-images-idx3-ubyte[.gz] (IDX: MNIST, Fashion-MNIST) or train/CLASS/IMAGE files (image folders)",
         e.getMessage());
     Path file = Files.writeString(empty.resolve("x.txt"), "x");
     assertEquals(file + ": not a folder",

@@ -79,6 +79,9 @@ public final class Tftrain implements Runnable {
     if (System.getenv("TFTRAIN_DEBUG") != null) {
       e.printStackTrace();
     }
+    if (e instanceof java.io.UncheckedIOException unchecked) {
+      e = unchecked.getCause();
+    }
     String name = "tftrain " + cli.getCommandName() + ": ";
     if (e instanceof IllegalArgumentException
         || e instanceof BadInputException

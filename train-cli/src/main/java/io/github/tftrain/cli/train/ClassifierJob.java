@@ -224,6 +224,7 @@ final class ClassifierJob implements Job {
     d.put("test_images", test.count());
     d.put("shape", List.of(train.height(), train.width(), train.channels()));
     d.put("classes", train.classes());
+    d.put("class_names", train.classNames());
     List<Double> mean = new ArrayList<>();
     List<Double> std = new ArrayList<>();
     for (int c = 0; c < stats.channels(); c++) {

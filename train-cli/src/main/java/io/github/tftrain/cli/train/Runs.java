@@ -52,9 +52,22 @@ final class Runs {
     }
   }
 
-  /** Continues a run from its latest checkpoint. */
-  int resume(RunDirectory run, TrainConfig config, Interrupts interrupts) throws IOException {
-    try (RunDirectory.Lock lock = run.lock(); Job job = Jobs.create(config)) {
+  /**
+   * Continues a run from its latest checkpoint, made longer first when {@code epochs} or {@code steps} is given
+   * (see {@link Extension}).
+   */
+  int resume(RunDirectory run, TrainConfig config, Interrupts interrupts, Integer epochs, Long steps)
+      throws IOException {
+    try (RunDirectory.Lock lock = run.lock()) {
+      TrainConfig settings = epochs != null || steps != null
+          ? Extension.extend(run, config, epochs, steps, err)
+          : config;
+      return resume(run, settings, interrupts);
+    }
+  }
+
+  private int resume(RunDirectory run, TrainConfig config, Interrupts interrupts) throws IOException {
+    try (Job job = Jobs.create(config)) {
       if (interrupts.requested() != null) {
         return interruptedWhileStarting(interrupts, "the run is as it was");
       }

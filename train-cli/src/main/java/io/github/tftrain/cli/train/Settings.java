@@ -155,7 +155,23 @@ final class Settings {
     boolean xla = flags.xla != null && flags.xla;
     return new TrainConfig(spec.name(), data.toString(), format, optimizer, hyper, epochs, steps, batch,
         schedule.text(), seed, init, augment, dropout, nCritic, lambda, bptt, evalEvery, logEvery, checkpointEvery,
-        keep, onNan, precision, xla, preset == null ? "" : preset.source());
+        keep, onNan, precision, xla, preset == null ? "" : preset.source(), initFrom(flags));
+  }
+
+  /**
+   * --init-from: a run directory with config.json (absolute in the settings, so a resume from elsewhere finds it), or
+   * empty.
+   */
+  private static String initFrom(TrainCommand.TrainOptions options) {
+    if (options.initFrom == null) {
+      return "";
+    }
+    Path run = Path.of(options.initFrom).toAbsolutePath().normalize();
+    if (!java.nio.file.Files.isRegularFile(run.resolve("config.json"))) {
+      throw new IllegalArgumentException("--init-from " + options.initFrom + ": not a tftrain run directory (no "
+          + "config.json)");
+    }
+    return run.toString();
   }
 
   /** The flag, else the preset's value, else the default. */
@@ -228,9 +244,11 @@ final class Settings {
       return ImageFolder.detect(data).name().toLowerCase(Locale.ROOT);
     } catch (DataFormatException e) {
       String want = spec instanceof ModelSpec.LanguageModel ? "a text corpus (PTB or WikiText)"
-          : "an image dataset (CIFAR-10/100 binary or IDX)";
+          : "an image dataset (CIFAR-10/100 binary, IDX or image folders)";
       throw new IllegalArgumentException("--data " + data + ": " + spec.name() + " needs " + want + "; "
           + e.getMessage(), e);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 }

@@ -61,17 +61,21 @@ public final class TrainCommand implements Callable<Integer> {
       if (options.runDir == null) {
         throw new IllegalArgumentException("--resume needs --run-dir DIR (the run to continue)");
       }
-      String extra = options.settingsGiven();
+      String extra = options.settingsGiven(false);
       if (!extra.isEmpty()) {
-        throw new IllegalArgumentException(
-            "--resume continues a run with the settings in its config.json; drop " + extra);
+        throw new IllegalArgumentException("--resume continues a run with the settings in its config.json (only "
+            + "--epochs or --steps may extend it); drop " + extra);
+      }
+      if (options.epochs != null && options.steps != null) {
+        throw new IllegalArgumentException("--resume takes --epochs or --steps to extend the run, not both");
       }
       RunDirectory run = RunDirectory.open(Path.of(options.runDir));
       TrainConfig config = run.readConfig();
+
       if (config.xla() && !Xla.enabled()) {
         return Xla.relaunchIfNeeded().orElseThrow();
       }
-      return runs.resume(run, config, interrupts);
+      return runs.resume(run, config, interrupts, options.epochs, options.steps);
     }
     TrainConfig config = Settings.resolve(options);
     if (config.xla() && !Xla.enabled()) {
@@ -172,21 +176,27 @@ public final class TrainCommand implements Callable<Integer> {
         + "(drop the batch).")
     String onNan;
 
+    @Option(names = "--init-from", paramLabel = "RUN",
+        description = "Start from another run's weights (its SavedModel's, else its latest checkpoint's): fine-tuning;"
+            + " weights whose shape differs (a new head) keep their fresh initialisation.")
+    String initFrom;
+
     @Option(names = "--run-dir", paramLabel = "DIR",
         description = "The run directory (default runs/MODEL-OPTIMIZER-TIMESTAMP); must be new unless --resume.")
     String runDir;
 
-    /** The settings flags given (for --resume's check). */
-    String settingsGiven() {
+    /** The settings flags given (for --resume's check), --epochs and --steps included or not. */
+    String settingsGiven(boolean withLength) {
       StringBuilder given = new StringBuilder();
       Object[][] all = {
         {"--preset", preset}, {"--model", model}, {"--data", data}, {"--optimizer", optimizer}, {"--lr", lr},
-        {"--epochs", epochs}, {"--steps", steps}, {"--batch-size", batchSize}, {"--schedule", schedule},
+        {"--epochs", withLength ? epochs : null}, {"--steps", withLength ? steps : null},
+        {"--batch-size", batchSize}, {"--schedule", schedule},
         {"--weight-decay", weightDecay}, {"--clip-norm", clipNorm}, {"--seed", seed}, {"--init", init},
         {"--augment", augment}, {"--dropout", dropout}, {"--n-critic", nCritic}, {"--lambda", lambda},
         {"--bptt", bptt}, {"--precision", precision}, {"--xla", xla}, {"--eval-every", evalEvery},
         {"--log-every", logEvery}, {"--checkpoint-every", checkpointEvery}, {"--keep-checkpoints", keepCheckpoints},
-        {"--on-nan", onNan}
+        {"--on-nan", onNan}, {"--init-from", initFrom}
       };
       for (Object[] o : all) {
         if (o[1] != null) {

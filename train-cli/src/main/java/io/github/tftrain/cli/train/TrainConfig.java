@@ -32,6 +32,7 @@ import java.util.Map;
  * @param precision float32 or mixed-bfloat16
  * @param xla XLA auto-clustering
  * @param preset the preset's source, or empty
+ * @param initFrom the run whose weights a new run starts from ({@code --init-from}), or empty
  */
 public record TrainConfig(
     String model,
@@ -57,7 +58,8 @@ public record TrainConfig(
     String onNan,
     String precision,
     boolean xla,
-    String preset) {
+    String preset,
+    String initFrom) {
 
   public TrainConfig {
     // In the order given: the builder applies them in order, and among variable groups that set the same key for a
@@ -69,7 +71,19 @@ public record TrainConfig(
   public TrainConfig withData(String otherData, String otherFormat) {
     return new TrainConfig(model, otherData, otherFormat, optimizer, hyperparameters, epochs, steps, batchSize,
         schedule, seed, init, augment, dropout, nCritic, lambda, bptt, evalEvery, logEvery, checkpointEvery,
-        keepCheckpoints, onNan, precision, xla, preset);
+        keepCheckpoints, onNan, precision, xla, preset, initFrom);
+  }
+
+  /** The same settings with another length: {@code epochs}, or {@code steps} when it is above 0 (then epochs 0). */
+  public TrainConfig withLength(int otherEpochs, long otherSteps) {
+    return new TrainConfig(model, data, dataFormat, optimizer, hyperparameters, otherSteps > 0 ? 0 : otherEpochs,
+        otherSteps, batchSize, schedule, seed, init, augment, dropout, nCritic, lambda, bptt, evalEvery, logEvery,
+        checkpointEvery, keepCheckpoints, onNan, precision, xla, preset, initFrom);
+  }
+
+  /** The run's length in steps, given its steps per epoch. */
+  public long totalSteps(long stepsPerEpoch) {
+    return steps > 0 ? steps : epochs * stepsPerEpoch;
   }
 
   /** The settings as an ordered map (config.json's "train" object). */
@@ -99,6 +113,7 @@ public record TrainConfig(
     m.put("precision", precision);
     m.put("xla", xla);
     m.put("preset", preset);
+    m.put("init_from", initFrom);
     return m;
   }
 
@@ -131,6 +146,7 @@ public record TrainConfig(
         (String) m.get("on_nan"),
         (String) m.get("precision"),
         (Boolean) m.get("xla"),
-        (String) m.get("preset"));
+        (String) m.get("preset"),
+        m.get("init_from") == null ? "" : (String) m.get("init_from"));
   }
 }

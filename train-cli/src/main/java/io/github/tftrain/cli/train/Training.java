@@ -139,6 +139,10 @@ final class Training {
           state.step, state.epoch + 1, state.batch, run.root().relativize(saved.dir())));
     } else {
       session.initialize();
+      if (!config.initFrom().isEmpty()) {
+        progress.line(WeightImport.describe(
+            WeightImport.load(session, job.graph(), job.optimizers(), java.nio.file.Path.of(config.initFrom()))));
+      }
       metrics = resume ? MetricsLog.resume(run.metrics(), header, 0) : MetricsLog.create(run.metrics(), header);
     }
     try (metrics) {
@@ -212,16 +216,20 @@ final class Training {
         }
         state.step++;
         state.batch++;
-        boolean epochEnd = state.batch == perEpoch || state.step == total;
+        boolean epochEnd = state.batch == perEpoch;
+        boolean runEnd = state.step == total;
+        // A run that ends mid-epoch evaluates and checkpoints like an epoch end but keeps its place in the epoch, so
+        // that a longer run made of it (--resume --steps N) takes the very batches a longer run from the start would.
+        boolean closing = epochEnd || runEnd;
         progress.step(state.epoch, epochs, state.batch, Math.min(perEpoch, total - (state.step - state.batch)),
             runningLoss(state, columns), job.itemsPerStep() / recentSecondsPerStep, job.throughputUnit(),
             recentSecondsPerStep * (total - state.step));
-        if (!epochEnd && state.step % config.logEvery() == 0) {
+        if (!closing && state.step % config.logEvery() == 0) {
           writeRow(metrics, state, columns, windowSeconds, null);
           windowSeconds = 0;
         }
-        if (epochEnd) {
-          boolean evaluate = (state.epoch + 1) % config.evalEvery() == 0 || state.step == total;
+        if (closing) {
+          boolean evaluate = (state.epoch + 1) % config.evalEvery() == 0 || runEnd;
           // The evaluation (and the GAN's sample grid) sees the optimizers' evaluation weights; the training
           // weights are back in the variables before anything else runs, the checkpoint below included.
           int epochIndex = state.epoch;
@@ -249,8 +257,10 @@ final class Training {
             summary += "  ETA " + Progress.duration(recentSecondsPerStep * (total - state.step));
           }
           progress.line(summary);
-          state.epoch++;
-          state.batch = 0;
+          if (epochEnd) {
+            state.epoch++;
+            state.batch = 0;
+          }
           epochSeconds = 0;
           epochSteps = 0;
           Checkpoints.Saved saved = checkpoint(checkpoints, state);
@@ -259,7 +269,7 @@ final class Training {
           }
           Plots.curves(run.metrics(), run.plots());
           LOG.debug("checkpoint {} written", saved.dir());
-          if (state.step < total) {
+          if (epochEnd && !runEnd) {
             job.seek(state.epoch, 0);
           }
         } else if (config.checkpointEvery() > 0 && state.step % config.checkpointEvery() == 0) {

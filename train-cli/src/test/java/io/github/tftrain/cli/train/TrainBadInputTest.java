@@ -186,7 +186,7 @@ class TrainBadInputTest {
         bad("--resume on a missing folder", List.of("--resume", "--run-dir", "@missing"), "missing",
             "no such run directory"),
         bad("--resume with settings", List.of("--resume", "--run-dir", "@not-a-run", "--steps", "5", "--lr", "0.1"),
-            "drop --lr, --steps"),
+            "(only --epochs or --steps may extend it); drop --lr"),
         bad("existing non-empty --run-dir", List.of("--model", WRN, "--data", IDX, "--steps", "1", "--run-dir",
             "@occupied"), "occupied already exists", "--resume"));
   }
