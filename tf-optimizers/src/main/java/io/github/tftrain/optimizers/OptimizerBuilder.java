@@ -248,6 +248,21 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
     return config;
   }
 
+  /**
+   * An independent builder with this one's settings (hyperparameters, groups, schedule, name, finite check), typed as
+   * the base optimizer: for code that builds the same optimizer more than once with a change (a trainer's export with
+   * {@code kernel=graph}) without touching the caller's builder.
+   */
+  public OptimizerBuilder<?, LossAwareOptimizer> copy() {
+    OptimizerBuilder<?, LossAwareOptimizer> copy = of(spec);
+    copy.values.putAll(values);
+    copy.groups.addAll(groups);
+    copy.learningRate = learningRate;
+    copy.checkFinite = checkFinite;
+    copy.name = name;
+    return copy;
+  }
+
   /** Validates the hyperparameters and builds the optimizer in {@code graph}. */
   public O build(Graph graph) {
     return type.cast(spec.create(graph, validate()));

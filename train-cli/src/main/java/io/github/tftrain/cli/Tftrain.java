@@ -1,5 +1,8 @@
 package io.github.tftrain.cli;
 
+import io.github.tftrain.trainer.Errors;
+import io.github.tftrain.trainer.RunFailedException;
+
 import io.github.tftrain.cli.bench.BenchCommand;
 import io.github.tftrain.cli.optimizers.OptimizersCommand;
 import io.github.tftrain.cli.trace.TraceCommand;
@@ -87,7 +90,7 @@ public final class Tftrain implements Runnable {
         || e instanceof BadInputException
         || e instanceof io.github.tftrain.data.DataFormatException
         || e instanceof java.nio.file.NoSuchFileException) {
-      cli.getErr().println(name + (e instanceof java.io.IOException io ? describe(io) : e.getMessage()));
+      cli.getErr().println(name + (e instanceof java.io.IOException io ? Errors.describe(io) : e.getMessage()));
       return BAD_INPUT;
     }
     if (e instanceof RunFailedException) {
@@ -95,51 +98,18 @@ public final class Tftrain implements Runnable {
       return FAILED;
     }
     if (e instanceof java.io.IOException io) {
-      cli.getErr().println(name + describe(io));
+      cli.getErr().println(name + Errors.describe(io));
       return FAILED;
     }
     if (e instanceof org.tensorflow.exceptions.TensorFlowException) {
-      cli.getErr().println(name + "TensorFlow: " + withoutOomHint(String.valueOf(e.getMessage())));
+      cli.getErr().println(name + "TensorFlow: " + Errors.withoutOomHint(String.valueOf(e.getMessage())));
       return FAILED;
     }
     cli.getErr().println(name + e.getClass().getSimpleName() + ": " + e.getMessage());
     return FAILED;
   }
 
-  /** TF appends a hint about listing allocated tensors to resource errors; on a full disk it only misleads. */
-  public static String withoutOomHint(String message) {
-    int hint = message.indexOf("Hint: If you want to see a list of allocated tensors");
-    return (hint > 0 ? message.substring(0, hint) : message).strip();
-  }
 
-  /**
-   * An I/O error as "FILE: cause": Java's file-system exceptions carry only the path in their message, so the cause
-   * is named from their type ({@code AccessDeniedException}: permission denied, ...) or their reason.
-   */
-  public static String describe(java.io.IOException e) {
-    if (e instanceof java.nio.file.FileSystemException fs && fs.getFile() != null) {
-      String cause;
-      if (fs instanceof java.nio.file.AccessDeniedException) {
-        cause = "permission denied";
-      } else if (fs instanceof java.nio.file.NoSuchFileException) {
-        cause = "no such file or folder";
-      } else if (fs instanceof java.nio.file.FileAlreadyExistsException) {
-        cause = "already exists";
-      } else if (fs instanceof java.nio.file.NotDirectoryException) {
-        cause = "not a folder";
-      } else if (fs instanceof java.nio.file.DirectoryNotEmptyException) {
-        cause = "folder not empty";
-      } else {
-        cause = fs.getReason() != null ? fs.getReason() : fs.getClass().getSimpleName();
-      }
-      return fs.getFile() + (fs.getOtherFile() != null ? " -> " + fs.getOtherFile() : "") + ": " + cause;
-    }
-    String message = e.getMessage();
-    if (message == null || message.isBlank()) {
-      return "I/O error (" + e.getClass().getSimpleName() + ")";
-    }
-    return withoutOomHint(message);
-  }
 
   /** Reports the project and TensorFlow versions. */
   static final class Version implements CommandLine.IVersionProvider {

@@ -53,6 +53,7 @@ public final class Xla {
     String existing = System.getenv("TF_XLA_FLAGS");
     child.environment().put("TF_XLA_FLAGS", existing == null ? FLAGS : existing + " " + FLAGS);
     child.environment().put(CHILD_MARKER, "1");
+    child.environment().put(io.github.tftrain.trainer.Interrupts.WATCH_PARENT, "1");
     Process process = child.start();
     SignalHandler forward = signal -> process.destroy();
     SignalHandler previousInt = Signal.handle(new Signal("INT"), forward);

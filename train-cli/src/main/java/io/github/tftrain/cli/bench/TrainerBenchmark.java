@@ -1,6 +1,8 @@
 package io.github.tftrain.cli.bench;
 
-import io.github.tftrain.cli.AtomicFiles;
+import io.github.tftrain.trainer.AtomicFiles;
+
+
 import io.github.tftrain.cli.BadInputException;
 import io.github.tftrain.cli.OptimizerSettings;
 import io.github.tftrain.cli.Tftrain;

@@ -1,5 +1,7 @@
 package io.github.tftrain.cli.models;
 
+import io.github.tftrain.trainer.NonFiniteStepException;
+
 import io.github.tftrain.models.Dcgan;
 import io.github.tftrain.models.Init;
 import io.github.tftrain.models.Network;

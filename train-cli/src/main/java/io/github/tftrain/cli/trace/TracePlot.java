@@ -1,6 +1,8 @@
 package io.github.tftrain.cli.trace;
 
-import io.github.tftrain.cli.AtomicFiles;
+import io.github.tftrain.trainer.AtomicFiles;
+
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

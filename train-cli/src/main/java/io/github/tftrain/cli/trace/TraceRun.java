@@ -1,5 +1,7 @@
 package io.github.tftrain.cli.trace;
 
+import io.github.tftrain.trainer.Outcome;
+
 import io.github.tftrain.optimizers.LossAwareOptimizer;
 import io.github.tftrain.optimizers.OptimizerBuilder;
 import java.util.ArrayList;

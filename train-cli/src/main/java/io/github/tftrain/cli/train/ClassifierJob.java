@@ -1,5 +1,8 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.EvaluationWeights;
+import io.github.tftrain.trainer.TrainingJob;
+
 import io.github.tftrain.cli.models.ImageClassifierTask;
 import io.github.tftrain.cli.models.ModelSpec;
 import io.github.tftrain.cli.models.OptimizerFactory;
@@ -28,7 +31,7 @@ import org.tensorflow.types.TInt32;
  * Image classification (WideResNet, CIFAR ResNets): cross-entropy on labels, random crop + flip, top-1/top-5 error
  * on the test split after each evaluated epoch.
  */
-final class ClassifierJob implements Job {
+final class ClassifierJob implements TrainingJob {
   private final TrainConfig config;
   private final ModelSpec.ImageClassifier spec;
   private final ImageDataset train;

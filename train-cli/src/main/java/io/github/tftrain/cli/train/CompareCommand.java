@@ -1,6 +1,11 @@
 package io.github.tftrain.cli.train;
 
-import io.github.tftrain.cli.AtomicFiles;
+import io.github.tftrain.trainer.Plots;
+import io.github.tftrain.trainer.Progress;
+import io.github.tftrain.trainer.Interrupts;
+import io.github.tftrain.trainer.AtomicFiles;
+
+
 import io.github.tftrain.cli.Tftrain;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -108,7 +113,7 @@ public final class CompareCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         int code = runs.start(e.getValue(), runDir, spec.commandLine().getParseResult().originalArgs(), interrupts);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        if (code == Training.INTERRUPTED) {
+        if (code == io.github.tftrain.trainer.Outcome.INTERRUPTED.exitCode()) {
           return code;
         }
         rows.add(Row.read(e.getKey(), runDir, code, seconds));

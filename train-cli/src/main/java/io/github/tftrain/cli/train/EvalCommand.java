@@ -1,6 +1,9 @@
 package io.github.tftrain.cli.train;
 
-import io.github.tftrain.cli.AtomicFiles;
+import io.github.tftrain.trainer.Json;
+import io.github.tftrain.trainer.AtomicFiles;
+
+
 import io.github.tftrain.cli.eval.FrechetDistance;
 import io.github.tftrain.data.ChannelStats;
 import io.github.tftrain.data.ImageBatches;

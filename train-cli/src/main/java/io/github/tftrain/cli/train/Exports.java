@@ -1,15 +1,13 @@
 package io.github.tftrain.cli.train;
 
 import io.github.tftrain.cli.models.OptimizerFactory;
+import io.github.tftrain.trainer.SavedModels;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.op.Op;
@@ -32,13 +30,10 @@ final class Exports {
     return factory.withSetting("kernel", "graph");
   }
 
-  /** A signature from named inputs and outputs (sorted by name, so the SavedModel is deterministic). */
+  /** See {@link SavedModels#signature}. */
   static Signature signature(String key, Map<String, ? extends Operand<?>> inputs,
       Map<String, ? extends Operand<?>> outputs) {
-    Signature.Builder b = Signature.builder().key(key);
-    new TreeMap<>(inputs).forEach(b::input);
-    new TreeMap<>(outputs).forEach(b::output);
-    return b.build();
+    return SavedModels.signature(key, inputs, outputs);
   }
 
   /** {@code value}, read after {@code targets} ran: the output of a signature that must run the update. */
@@ -46,12 +41,9 @@ final class Exports {
     return tf.withControlDependencies(targets).withName(name).identity(value);
   }
 
-  /** Writes the session's graph and variables to {@code out} (which must not exist yet). */
+  /** See {@link SavedModels#write}. */
   static void write(Session session, Path out, Signature... signatures) throws IOException {
-    if (Files.exists(out)) {
-      throw new IOException(out + " already exists");
-    }
-    SavedModelBundle.exporter(out.toString()).withSession(session).withSignatures(signatures).export();
+    SavedModels.write(session, out, signatures);
   }
 
   /**

@@ -1,5 +1,8 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.RunDirectory;
+import io.github.tftrain.trainer.Json;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

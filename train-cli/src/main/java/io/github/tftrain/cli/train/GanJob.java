@@ -1,5 +1,11 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.RunDirectory;
+import io.github.tftrain.trainer.EventWriter;
+import io.github.tftrain.trainer.Plots;
+import io.github.tftrain.trainer.EvaluationWeights;
+import io.github.tftrain.trainer.TrainingJob;
+
 import io.github.tftrain.cli.models.GanTask;
 import io.github.tftrain.cli.models.ModelSpec;
 import io.github.tftrain.data.ChannelStats;
@@ -28,7 +34,7 @@ import org.tensorflow.types.TFloat64;
  * images are scaled to [-1, 1] like the generator's tanh output. An epoch is one pass over the real images, i.e.
  * batches / n_critic iterations. After each epoch a sample grid of fixed noise goes to plots/ and TensorBoard.
  */
-final class GanJob implements Job {
+final class GanJob implements TrainingJob {
   /** Noise key of the per-epoch sample grid: fixed, and far from any training step's key. */
   static final long SAMPLE_KEY = Long.MAX_VALUE / 2;
   private final TrainConfig config;

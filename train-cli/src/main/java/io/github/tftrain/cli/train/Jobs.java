@@ -1,5 +1,7 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.TrainingJob;
+
 import io.github.tftrain.cli.models.ModelSpec;
 import io.github.tftrain.data.ImageDataset;
 import io.github.tftrain.data.ImageFolder;
@@ -17,7 +19,7 @@ final class Jobs {
    * @throws IOException for unreadable data (DataFormatException names the file and record)
    * @throws IllegalArgumentException for settings the model or optimizer reject
    */
-  static Job create(TrainConfig config) throws IOException {
+  static TrainingJob create(TrainConfig config) throws IOException {
     ModelSpec spec = ModelSpec.parse(config.model());
     Path data = Path.of(config.data());
     if (spec instanceof ModelSpec.LanguageModel lm) {
@@ -36,7 +38,7 @@ final class Jobs {
    * A session on the job's graph configured as every tftrain command configures it: the thread count (0: one per
    * core), the precision, and Grappler's remapper off for the WGAN-GP graph (see {@link SessionConfigs#of}).
    */
-  static Session openSession(TrainConfig config, Job job, int threads) {
+  static Session openSession(TrainConfig config, TrainingJob job, int threads) {
     boolean gan = ModelSpec.parse(config.model()) instanceof ModelSpec.Gan;
     return new Session(job.graph(),
         SessionConfigs.of(threads, !gan, SessionConfigs.Precision.parse(config.precision())));

@@ -1,5 +1,8 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.EvaluationWeights;
+import io.github.tftrain.trainer.TrainingJob;
+
 import io.github.tftrain.cli.models.LanguageModelTask;
 import io.github.tftrain.cli.models.ModelSpec;
 import io.github.tftrain.data.TextCorpus;
@@ -29,7 +32,7 @@ import org.tensorflow.types.TInt32;
  * from window to window within an epoch (reset at each epoch's start, kept in checkpoints), gradients clipped by
  * their global norm, validation perplexity after each evaluated epoch.
  */
-final class LanguageModelJob implements Job {
+final class LanguageModelJob implements TrainingJob {
   private static final String STATE_FILE = "carried_state.bin";
   private final TrainConfig config;
   private final ModelSpec.LanguageModel spec;

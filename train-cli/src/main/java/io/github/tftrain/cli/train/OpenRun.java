@@ -1,5 +1,10 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.Checkpoints;
+import io.github.tftrain.trainer.RunDirectory;
+import io.github.tftrain.trainer.EvaluationWeights;
+import io.github.tftrain.trainer.TrainingJob;
+
 import io.github.tftrain.cli.models.ModelSpec;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -13,11 +18,11 @@ import org.tensorflow.Session;
 final class OpenRun implements AutoCloseable {
   final RunDirectory run;
   final TrainConfig config;
-  final Job job;
+  final TrainingJob job;
   final Session session;
   final Checkpoints.Saved checkpoint;
 
-  private OpenRun(RunDirectory run, TrainConfig config, Job job, Session session, Checkpoints.Saved checkpoint) {
+  private OpenRun(RunDirectory run, TrainConfig config, TrainingJob job, Session session, Checkpoints.Saved checkpoint) {
     this.run = run;
     this.config = config;
     this.job = job;
@@ -33,7 +38,7 @@ final class OpenRun implements AutoCloseable {
    */
   static OpenRun open(Path runDir, String data, String which, int threads) throws IOException {
     RunDirectory run = RunDirectory.open(runDir);
-    TrainConfig config = run.readConfig();
+    TrainConfig config = TrainConfig.read(run);
     if (data != null) {
       ModelSpec spec = ModelSpec.parse(config.model());
       Path folder = Settings.dataFolder(data);
@@ -42,7 +47,7 @@ final class OpenRun implements AutoCloseable {
     }
     Checkpoints checkpoints = new Checkpoints(run.checkpoints(), Math.max(1, config.keepCheckpoints()));
     Checkpoints.Saved saved = choose(checkpoints, which, runDir);
-    Job job = Jobs.create(config);
+    TrainingJob job = Jobs.create(config);
     Session session = null;
     try {
       session = Jobs.openSession(config, job, threads);

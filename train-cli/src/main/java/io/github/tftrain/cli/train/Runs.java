@@ -1,5 +1,14 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.Training;
+import io.github.tftrain.trainer.RunDirectory;
+import io.github.tftrain.trainer.EventWriter;
+import io.github.tftrain.trainer.Outcome;
+import io.github.tftrain.trainer.Progress;
+import io.github.tftrain.trainer.Interrupts;
+import io.github.tftrain.trainer.Provenance;
+import io.github.tftrain.trainer.TrainingJob;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -40,7 +49,7 @@ final class Runs {
 
   /** A new run. */
   int start(TrainConfig config, Path runDir, List<String> args, Interrupts interrupts) throws IOException {
-    try (Job job = Jobs.create(config)) {
+    try (TrainingJob job = Jobs.create(config)) {
       if (interrupts.requested() != null) {
         return interruptedWhileStarting(interrupts, "nothing was written");
       }
@@ -67,7 +76,7 @@ final class Runs {
   }
 
   private int resume(RunDirectory run, TrainConfig config, Interrupts interrupts) throws IOException {
-    try (Job job = Jobs.create(config)) {
+    try (TrainingJob job = Jobs.create(config)) {
       if (interrupts.requested() != null) {
         return interruptedWhileStarting(interrupts, "the run is as it was");
       }
@@ -78,10 +87,10 @@ final class Runs {
   private int interruptedWhileStarting(Interrupts interrupts, String state) {
     err.println("tftrain train: interrupted (" + interrupts.requested() + ") while starting; " + state);
     err.flush();
-    return Training.INTERRUPTED;
+    return io.github.tftrain.trainer.Outcome.INTERRUPTED.exitCode();
   }
 
-  private int train(TrainConfig config, RunDirectory run, Job job, boolean resume, Interrupts interrupts)
+  private int train(TrainConfig config, RunDirectory run, TrainingJob job, boolean resume, Interrupts interrupts)
       throws IOException {
     warn(err, config, job.stepsPerEpoch());
     Progress progress = new Progress(out, err, System.console() != null, quiet, 10);
@@ -93,7 +102,12 @@ final class Runs {
     }
     try (Session session = Jobs.openSession(config, job, threads);
         EventWriter events = EventWriter.open(run.events())) {
-      return new Training(config, run, job, session, progress, interrupts, events).run(resume);
+      Outcome outcome = new Training(config.loopSettings(), run, job, session, progress, interrupts, events)
+          .run(resume);
+      if (outcome == Outcome.INTERRUPTED) {
+        progress.line("Continue with: tftrain train --resume --run-dir " + run.root());
+      }
+      return outcome.exitCode();
     }
   }
 
@@ -112,7 +126,7 @@ final class Runs {
    *
    * @param threads the --threads given (0: one per core)
    */
-  static Map<String, Object> configJson(TrainConfig config, Job job, List<String> args, int threads) {
+  static Map<String, Object> configJson(TrainConfig config, TrainingJob job, List<String> args, int threads) {
     Map<String, Object> all = new LinkedHashMap<>();
     all.put("train", config.toMap());
     List<Object> optimizers = new java.util.ArrayList<>();

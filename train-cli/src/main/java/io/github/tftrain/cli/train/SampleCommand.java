@@ -1,5 +1,7 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.Plots;
+
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;

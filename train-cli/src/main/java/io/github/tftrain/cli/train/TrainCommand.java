@@ -1,5 +1,8 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.RunDirectory;
+import io.github.tftrain.trainer.Interrupts;
+
 import io.github.tftrain.cli.OptimizerSettings;
 import io.github.tftrain.cli.Xla;
 import java.io.PrintWriter;
@@ -70,7 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--resume takes --epochs or --steps to extend the run, not both");
       }
       RunDirectory run = RunDirectory.open(Path.of(options.runDir));
-      TrainConfig config = run.readConfig();
+      TrainConfig config = TrainConfig.read(run);
 
       if (config.xla() && !Xla.enabled()) {
         return Xla.relaunchIfNeeded().orElseThrow();

@@ -117,6 +117,30 @@ public record TrainConfig(
     return m;
   }
 
+  /** The training loop's part of the settings. */
+  public io.github.tftrain.trainer.LoopSettings loopSettings() {
+    return new io.github.tftrain.trainer.LoopSettings(epochs, steps, logEvery, evalEvery, checkpointEvery,
+        keepCheckpoints, onNan, initFrom);
+  }
+
+  /** Reads the "train" object of a run's config.json. */
+  @SuppressWarnings("unchecked")
+  public static TrainConfig read(io.github.tftrain.trainer.RunDirectory run) throws java.io.IOException {
+    java.nio.file.Path file = run.config();
+    Map<String, Object> all = io.github.tftrain.trainer.Json.parseObject(
+        java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8), file);
+    Object train = all.get("train");
+    if (!(train instanceof Map)) {
+      throw new IllegalArgumentException(file + ": no \"train\" settings");
+    }
+    try {
+      return fromMap((Map<String, Object>) train);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(file + ": its \"train\" settings are incomplete or malformed ("
+          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
+    }
+  }
+
   /** Reads {@link #toMap()}'s output back. */
   @SuppressWarnings("unchecked")
   public static TrainConfig fromMap(Map<String, Object> m) {

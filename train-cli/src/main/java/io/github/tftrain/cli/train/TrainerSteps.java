@@ -1,5 +1,7 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.TrainingJob;
+
 import io.github.tftrain.cli.models.ImageClassifierTask;
 import io.github.tftrain.cli.models.OptimizerFactory;
 import io.github.tftrain.data.ImageBatches;
@@ -53,7 +55,7 @@ public final class TrainerSteps implements AutoCloseable {
     flags.batchSize = batchSize;
     flags.steps = steps;
     TrainConfig config = Settings.resolve(flags);
-    Job job = Jobs.create(config);
+    TrainingJob job = Jobs.create(config);
     if (!(job instanceof ClassifierJob classifier)) {
       job.close();
       throw new IllegalArgumentException(model + " is not an image classifier");

@@ -1,5 +1,7 @@
 package io.github.tftrain.cli.models;
 
+import io.github.tftrain.trainer.NonFiniteStepException;
+
 import static io.github.tftrain.cli.models.Fixtures.settings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

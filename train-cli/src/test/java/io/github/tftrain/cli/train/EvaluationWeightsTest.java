@@ -1,5 +1,8 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.Checkpoints;
+import io.github.tftrain.trainer.Json;
+
 import static io.github.tftrain.cli.train.TrainRuns.metrics;
 import static io.github.tftrain.cli.train.TrainRuns.stepName;
 import static io.github.tftrain.cli.train.TrainRuns.testdata;

@@ -1,5 +1,7 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.Json;
+
 import static io.github.tftrain.cli.train.TrainRuns.testdata;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,5 +1,7 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.WeightImport;
+
 import static io.github.tftrain.cli.train.TrainRuns.stepName;
 import static io.github.tftrain.cli.train.TrainRuns.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

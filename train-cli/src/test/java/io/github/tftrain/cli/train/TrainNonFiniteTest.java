@@ -1,5 +1,14 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.Training;
+import io.github.tftrain.trainer.RunDirectory;
+import io.github.tftrain.trainer.EventWriter;
+import io.github.tftrain.trainer.Progress;
+import io.github.tftrain.trainer.Interrupts;
+import io.github.tftrain.trainer.Json;
+import io.github.tftrain.trainer.TrainingJob;
+import io.github.tftrain.trainer.NonFiniteStepException;
+
 import static io.github.tftrain.cli.train.TrainRuns.checkpointEntries;
 import static io.github.tftrain.cli.train.TrainRuns.metrics;
 import static io.github.tftrain.cli.train.TrainRuns.train;
@@ -9,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tftrain.cli.Tftrain;
-import io.github.tftrain.cli.models.NonFiniteStepException;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -115,14 +124,14 @@ class TrainNonFiniteTest {
     RunDirectory run = RunDirectory.create(tmp.resolve("run"));
     StringWriter out = new StringWriter();
     int code;
-    try (Job real = Jobs.create(config)) {
+    try (TrainingJob real = Jobs.create(config)) {
       FailingJob job = new FailingJob(real, Set.of(1, 3));
       run.writeConfig(Runs.configJson(config, job, List.of(), 0));
       try (Session session = new Session(job.graph());
           Interrupts interrupts = Interrupts.install();
           EventWriter events = EventWriter.open(run.events())) {
-        code = new Training(config, run, job, session,
-            new Progress(new PrintWriter(out), new PrintWriter(out), false, false, 60), interrupts, events).run(false);
+        code = new Training(config.loopSettings(), run, job, session,
+            new Progress(new PrintWriter(out), new PrintWriter(out), false, false, 60), interrupts, events).run(false).exitCode();
       }
       assertEquals(4, job.taken, "six steps, two of them skipped");
       assertEquals(6, job.calls);
@@ -154,14 +163,14 @@ class TrainNonFiniteTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code;
-    try (Job real = Jobs.create(config)) {
+    try (TrainingJob real = Jobs.create(config)) {
       FailingJob job = new FailingJob(real, Set.of(0, 1, 2));
       run.writeConfig(Runs.configJson(config, job, List.of(), 0));
       try (Session session = new Session(job.graph());
           Interrupts interrupts = Interrupts.install();
           EventWriter events = EventWriter.open(run.events())) {
-        code = new Training(config, run, job, session,
-            new Progress(new PrintWriter(out), new PrintWriter(err), false, false, 60), interrupts, events).run(false);
+        code = new Training(config.loopSettings(), run, job, session,
+            new Progress(new PrintWriter(out), new PrintWriter(err), false, false, 60), interrupts, events).run(false).exitCode();
       }
       assertEquals(0, job.taken);
     }
@@ -173,13 +182,13 @@ class TrainNonFiniteTest {
   }
 
   /** A job whose step fails, writing nothing, on the given calls (0-based), like a batch with a NaN pixel. */
-  private static final class FailingJob implements Job {
-    private final Job real;
+  private static final class FailingJob implements TrainingJob {
+    private final TrainingJob real;
     private final Set<Integer> failing;
     int calls;
     int taken;
 
-    FailingJob(Job real, Set<Integer> failing) {
+    FailingJob(TrainingJob real, Set<Integer> failing) {
       this.real = real;
       this.failing = failing;
     }

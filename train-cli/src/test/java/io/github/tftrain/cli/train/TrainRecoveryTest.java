@@ -1,5 +1,10 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.Checkpoints;
+import io.github.tftrain.trainer.RunDirectory;
+import io.github.tftrain.trainer.Interrupts;
+import io.github.tftrain.trainer.Json;
+
 import static io.github.tftrain.cli.train.TrainRuns.checkpointEntries;
 import static io.github.tftrain.cli.train.TrainRuns.stepName;
 import static io.github.tftrain.cli.train.TrainRuns.train;

@@ -1,7 +1,5 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
 
-import io.github.tftrain.cli.Tftrain;
-import io.github.tftrain.cli.models.NonFiniteStepException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,25 +21,25 @@ import org.tensorflow.Session;
  * exactly the steps and writes exactly the rows an uninterrupted one would.
  *
  * <p>Evaluation, the best-checkpoint choice (made from the evaluation) and the SavedModel use the optimizers'
- * evaluation weights ({@link Job#evaluationSwap()}: the EMA, Lookahead's slow weights, KaFiStO Dynamics' posterior);
+ * evaluation weights ({@link TrainingJob#evaluationSwap()}: the EMA, Lookahead's slow weights, KaFiStO Dynamics' posterior);
  * training and checkpoints use the training weights, which are back in the variables before a checkpoint is written.
  */
-final class Training {
+public final class Training {
   private static final Logger LOG = LoggerFactory.getLogger(Training.class);
-  static final int INTERRUPTED = 130;
 
-  private final TrainConfig config;
+  private final LoopSettings config;
   private final RunDirectory run;
-  private final Job job;
+  private final TrainingJob job;
   private final Session session;
   private final Progress progress;
   private final Interrupts interrupts;
   private final EventWriter events;
+  private final List<Callback> callbacks;
   /** Whether the variables hold the evaluation weights now (inside {@link #evaluationWeights}). */
   private boolean onEvaluationWeights;
 
   /** Where the run is; what a checkpoint restores. */
-  static final class State {
+  public static final class State {
     long step;
     int epoch;
     long batch;
@@ -52,8 +50,10 @@ final class Training {
     double bestValue = Double.NaN;
     long bestStep = -1;
     double[] lastEval;
+    /** Why a callback stopped the run (it is then finished), or null. */
+    String stopped;
 
-    Map<String, Object> toMap() {
+    public Map<String, Object> toMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("step", step);
       m.put("epoch", epoch);
@@ -64,10 +64,11 @@ final class Training {
       m.put("best_value", bestValue);
       m.put("best_step", bestStep);
       m.put("last_eval", lastEval == null ? null : toList(lastEval));
+      m.put("stopped", stopped);
       return m;
     }
 
-    static State fromMap(Map<String, Object> m) {
+    public static State fromMap(Map<String, Object> m) {
       State s = new State();
       s.step = ((Number) m.get("step")).longValue();
       s.epoch = ((Number) m.get("epoch")).intValue();
@@ -78,6 +79,7 @@ final class Training {
       s.bestValue = number(m.get("best_value"));
       s.bestStep = ((Number) m.get("best_step")).longValue();
       s.lastEval = m.get("last_eval") == null ? null : fromList(m.get("last_eval"));
+      s.stopped = (String) m.get("stopped");
       return s;
     }
 
@@ -103,8 +105,17 @@ final class Training {
     }
   }
 
-  Training(TrainConfig config, RunDirectory run, Job job, Session session, Progress progress, Interrupts interrupts,
-      EventWriter events) {
+  public Training(LoopSettings config, RunDirectory run, TrainingJob job, Session session, Progress progress,
+      Interrupts interrupts, EventWriter events) {
+    this(config, run, job, session, progress, interrupts, events, List.of());
+  }
+
+  /**
+   * @param callbacks run after each step and each epoch's end, in order; their state is saved with each checkpoint
+   */
+  public Training(LoopSettings config, RunDirectory run, TrainingJob job, Session session, Progress progress,
+      Interrupts interrupts, EventWriter events, List<Callback> callbacks) {
+    this.callbacks = List.copyOf(callbacks);
     this.config = config;
     this.run = run;
     this.job = job;
@@ -115,13 +126,13 @@ final class Training {
   }
 
   /** Runs to the end, or to an interrupt or a stopping non-finite step; returns the exit code. */
-  int run(boolean resume) throws IOException {
+  public Outcome run(boolean resume) throws IOException {
     Checkpoints checkpoints = new Checkpoints(run.checkpoints(), config.keepCheckpoints());
     run.removeInterruptedWrites();
     long perEpoch = job.stepsPerEpoch();
     long total = config.steps() > 0 ? config.steps() : config.epochs() * perEpoch;
     int epochs = (int) ((total + perEpoch - 1) / perEpoch);
-    List<Job.Column> columns = job.trainColumns();
+    List<TrainingJob.Column> columns = job.trainColumns();
     List<String> header = MetricsLog.header(job);
 
     State state = new State();
@@ -131,6 +142,7 @@ final class Training {
     if (latest.isPresent()) {
       Checkpoints.Saved saved = latest.get().saved();
       state = latest.get().state();
+      restoreCallbacks(latest.get().callbackStates());
       if (checkpoints.repairBest(state.bestStep, job.bestMetric(), state.bestValue)) {
         progress.line("best.json rewritten from the run's state: the best checkpoint is step " + state.bestStep);
       }
@@ -146,7 +158,9 @@ final class Training {
       metrics = resume ? MetricsLog.resume(run.metrics(), header, 0) : MetricsLog.create(run.metrics(), header);
     }
     try (metrics) {
-      if (state.step >= total) {
+      if (state.stopped != null) {
+        progress.line("the run was stopped: " + state.stopped);
+      } else if (state.step >= total) {
         progress.line("the run already took its " + total + " steps");
       }
       job.seek(state.epoch, state.batch);
@@ -156,14 +170,14 @@ final class Training {
       double recentSecondsPerStep = Double.NaN;
       long stepsThisProcess = 0;
       long skippedInARow = 0; // --on-nan skip: batches skipped since the last step taken
-      while (state.step < total) {
+      while (state.step < total && state.stopped == null) {
         String signal = interrupts.requested();
         if (signal != null) {
           Checkpoints.Saved saved = checkpoint(checkpoints, state);
           progress.line(String.format(Locale.ROOT,
-              "interrupted (%s) at step %d; checkpoint %s written. Continue with: tftrain train --resume --run-dir %s",
-              signal, state.step, run.root().relativize(saved.dir()), run.root()));
-          return INTERRUPTED;
+              "interrupted (%s) at step %d; checkpoint %s written; a resume of %s continues from it", signal,
+              state.step, run.root().relativize(saved.dir()), run.root()));
+          return Outcome.INTERRUPTED;
         }
         long t0 = System.nanoTime();
         double[] values;
@@ -178,7 +192,7 @@ final class Training {
                 "%s: loss or gradient is not finite; stopped before updating anything. Checkpoint %s holds the last "
                     + "good state (lower the learning rate, or pass --on-nan skip)",
                 where, run.root().relativize(saved.dir())));
-            return Tftrain.FAILED;
+            return Outcome.FAILED;
           }
           // A skipped batch still uses up its step (its data, dropout and noise keys), so the run keeps its
           // length and epochs; only the update is missing.
@@ -193,7 +207,7 @@ final class Training {
                 "%s: %d batches in a row (an epoch's worth) had a non-finite loss or gradient; stopped. Checkpoint "
                     + "%s holds the last good state (lower the learning rate)",
                 where, skippedInARow, run.root().relativize(saved.dir())));
-            return Tftrain.FAILED;
+            return Outcome.FAILED;
           }
           values = null;
         }
@@ -206,6 +220,15 @@ final class Training {
         if (stepsThisProcess++ > 0) {
           recentSecondsPerStep =
               Double.isNaN(recentSecondsPerStep) ? seconds : 0.9 * recentSecondsPerStep + 0.1 * seconds;
+        }
+        if (!callbacks.isEmpty()) {
+          Map<String, Double> named = new LinkedHashMap<>();
+          for (int i = 0; values != null && i < columns.size(); i++) {
+            named.put(columns.get(i).name(), values[i]);
+          }
+          for (Callback callback : callbacks) {
+            callback.onStep(state.step + 1, named);
+          }
         }
         if (values != null) {
           skippedInARow = 0;
@@ -257,6 +280,10 @@ final class Training {
             summary += "  ETA " + Progress.duration(recentSecondsPerStep * (total - state.step));
           }
           progress.line(summary);
+          state.stopped = afterEpoch(epochIndex, state.step, eval);
+          if (state.stopped != null) {
+            progress.line("stopping: " + state.stopped);
+          }
           if (epochEnd) {
             state.epoch++;
             state.batch = 0;
@@ -269,7 +296,7 @@ final class Training {
           }
           Plots.curves(run.metrics(), run.plots());
           LOG.debug("checkpoint {} written", saved.dir());
-          if (epochEnd && !runEnd) {
+          if (epochEnd && !runEnd && state.stopped == null) {
             job.seek(state.epoch, 0);
           }
         } else if (config.checkpointEvery() > 0 && state.step % config.checkpointEvery() == 0) {
@@ -282,7 +309,7 @@ final class Training {
       if (state.skipped > 0 && state.skipped == state.step) {
         progress.warn("every one of the run's " + state.step + " steps had a non-finite loss or gradient: the model "
             + "was never updated, so nothing is exported (lower the learning rate)");
-        return Tftrain.FAILED;
+        return Outcome.FAILED;
       }
       // again here: a process killed after the last checkpoint but before its plots leaves them missing
       Plots.curves(run.metrics(), run.plots());
@@ -290,15 +317,15 @@ final class Training {
       exportSavedModel(last);
       String result = state.lastEval == null ? "" : ": " + job.describeEvaluation(state.lastEval);
       progress.line("done" + result + "; run directory " + run.root());
-      return Tftrain.OK;
+      return Outcome.DONE;
     }
   }
 
-  private static double runningLoss(State state, List<Job.Column> columns) {
+  private static double runningLoss(State state, List<TrainingJob.Column> columns) {
     return columns.get(0).averaged() ? state.window[0] / Math.max(1, state.windowSteps) : state.window[0];
   }
 
-  private void writeRow(MetricsLog metrics, State state, List<Job.Column> columns, double windowSeconds,
+  private void writeRow(MetricsLog metrics, State state, List<TrainingJob.Column> columns, double windowSeconds,
       double[] eval) throws IOException {
     double[] values = new double[columns.size()];
     for (int i = 0; i < values.length; i++) {
@@ -359,20 +386,54 @@ final class Training {
     }
     if (!java.nio.file.Files.isDirectory(run.checkpoints())) {
       // without this the save would recreate the folders of a deleted run directory and go on training
-      throw new io.github.tftrain.cli.RunFailedException(run.checkpoints() + ": gone (the run directory was deleted "
+      throw new RunFailedException(run.checkpoints() + ": gone (the run directory was deleted "
           + "or moved while the run was training); stopped at step " + state.step);
     }
-    return checkpoints.save(session, state.step, state.toMap(), job::saveState, state.bestStep);
+    Map<String, Object> all = state.toMap();
+    if (!callbacks.isEmpty()) {
+      Map<String, Object> states = new LinkedHashMap<>();
+      callbacks.forEach(c -> states.put(c.name(), c.state()));
+      all.put("callbacks", states);
+    }
+    return checkpoints.save(session, state.step, all, job::saveState, state.bestStep);
   }
 
-  /** A checkpoint restored into the session, with the state it holds. */
-  private record Restored(Checkpoints.Saved saved, State state) {}
+  /** The callbacks at an epoch's end; the first stop request's reason, or null. */
+  private String afterEpoch(int epoch, long step, double[] eval) {
+    Map<String, Double> evaluation = new LinkedHashMap<>();
+    for (int i = 0; eval != null && i < eval.length; i++) {
+      evaluation.put(job.evalColumns().get(i), eval[i]);
+    }
+    String reason = null;
+    for (Callback callback : callbacks) {
+      callback.onEpochEnd(epoch, step, evaluation);
+    }
+    for (Callback callback : callbacks) {
+      if (reason == null && callback.stopRequested()) {
+        reason = callback.stopReason();
+      }
+    }
+    return reason;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void restoreCallbacks(Map<String, Object> states) {
+    for (Callback callback : callbacks) {
+      Object saved = states.get(callback.name());
+      if (saved instanceof Map<?, ?> map) {
+        callback.restore((Map<String, Object>) map);
+      }
+    }
+  }
+
+  /** A checkpoint restored into the session, with the state it holds and its callbacks' states. */
+  private record Restored(Checkpoints.Saved saved, State state, Map<String, Object> callbackStates) {}
 
   /**
    * Restores the latest checkpoint that can be read; an unreadable one (truncated variables, malformed state.json) is
    * set aside as {@code step-N.unreadable} with a line saying so, and the one before it is tried.
    *
-   * @throws io.github.tftrain.cli.RunFailedException when checkpoints exist and none can be read
+   * @throws RunFailedException when checkpoints exist and none can be read
    */
   private java.util.Optional<Restored> restoreLatestReadable(Checkpoints checkpoints) throws IOException {
     List<Checkpoints.Saved> all = checkpoints.list();
@@ -391,10 +452,13 @@ final class Training {
         @SuppressWarnings("unchecked")
         Map<String, Object> jobState = (Map<String, Object>) stateMap.get("job");
         job.restoreState(saved.dir(), jobState == null ? Map.of() : jobState);
-        return java.util.Optional.of(new Restored(saved, state));
+        Object callbackStates = stateMap.get("callbacks");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> states = callbackStates instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        return java.util.Optional.of(new Restored(saved, state, states));
       } catch (org.tensorflow.exceptions.TensorFlowException | IOException | IllegalArgumentException e) {
-        String cause = e instanceof IOException io ? Tftrain.describe(io)
-            : Tftrain.withoutOomHint(String.valueOf(e.getMessage())).lines().findFirst().orElse("");
+        String cause = e instanceof IOException io ? Errors.describe(io)
+            : Errors.withoutOomHint(String.valueOf(e.getMessage())).lines().findFirst().orElse("");
         java.nio.file.Path aside = checkpoints.setAside(saved);
         failures.add(run.root().relativize(saved.dir()) + " (" + cause + ")");
         progress.warn("checkpoint " + run.root().relativize(saved.dir()) + " cannot be read (" + cause + "); moved to "
@@ -402,7 +466,7 @@ final class Training {
       }
     }
     if (!failures.isEmpty()) {
-      throw new io.github.tftrain.cli.RunFailedException("no readable checkpoint in " + run.checkpoints() + ": "
+      throw new RunFailedException("no readable checkpoint in " + run.checkpoints() + ": "
           + String.join(", ", failures));
     }
     return java.util.Optional.empty();

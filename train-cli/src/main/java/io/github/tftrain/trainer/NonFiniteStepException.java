@@ -1,4 +1,4 @@
-package io.github.tftrain.cli.models;
+package io.github.tftrain.trainer;
 
 import io.github.tftrain.optimizers.LossAwareOptimizer;
 
@@ -14,14 +14,14 @@ public final class NonFiniteStepException extends RuntimeException {
   }
 
   /** Whether {@code e} is the failure of an optimizer's finite check. */
-  static boolean isFiniteCheckFailure(RuntimeException e) {
+  public static boolean isFiniteCheckFailure(RuntimeException e) {
     return e instanceof org.tensorflow.exceptions.TFInvalidArgumentException
         && e.getMessage() != null
         && e.getMessage().contains(LossAwareOptimizer.NON_FINITE);
   }
 
   /** Runs a training step, turning a finite-check failure into this exception. */
-  static <R> R guard(String what, java.util.function.Supplier<R> step) {
+  public static <R> R guard(String what, java.util.function.Supplier<R> step) {
     try {
       return step.get();
     } catch (RuntimeException e) {

@@ -1,6 +1,5 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
 
-import io.github.tftrain.cli.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -226,24 +225,24 @@ public final class Plots {
 
   // ---------------------------------------------------------------------------------------------- column choice
 
-  static boolean isLossColumn(String name) {
+  public static boolean isLossColumn(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     return n.contains("loss") || n.contains("wasserstein") || n.contains("gradient_penalty");
   }
 
-  static boolean isMetricColumn(String name) {
+  public static boolean isMetricColumn(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     return n.contains("error") || n.contains("ppl") || n.contains("accuracy");
   }
 
-  static boolean isRateColumn(String name) {
+  public static boolean isRateColumn(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     return n.equals("lr") || n.startsWith("lr_") || n.endsWith("_lr") || n.contains("gain")
         || n.contains("effective_step") || n.contains("sigma_x2") || n.contains("q_x") || n.contains("r_noise");
   }
 
   /** Log scale when every finite value is positive and the largest is more than ten times the smallest. */
-  static boolean wantsLogScale(List<Series> series) {
+  public static boolean wantsLogScale(List<Series> series) {
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
     for (Series s : series) {
@@ -282,9 +281,9 @@ public final class Plots {
   // --------------------------------------------------------------------------------------------------- drawing
 
   /** One line: its name, x and y (non-finite y are skipped), and colour. */
-  record Series(String name, double[] x, double[] y, Color color) {}
+  public record Series(String name, double[] x, double[] y, Color color) {}
 
-  static BufferedImage chart(
+  public static BufferedImage chart(
       String title, String subtitle, String xLabel, String yLabel, List<Series> series, boolean logY) {
     // Data ranges over the finite points; y in log10 when logY.
     double xMin = Double.POSITIVE_INFINITY;
@@ -464,7 +463,7 @@ public final class Plots {
   }
 
   /** Ticks at multiples of 1, 2 or 5 times a power of ten, about six across [lo, hi]. */
-  static double[] linearTicks(double lo, double hi) {
+  public static double[] linearTicks(double lo, double hi) {
     double raw = (hi - lo) / 6;
     double step = Math.pow(10, Math.floor(Math.log10(raw)));
     for (double m : new double[] {1, 2, 5, 10}) {
@@ -483,7 +482,7 @@ public final class Plots {
   }
 
   /** Ticks for a log10 axis (arguments and results are exponents): decades, and 2 and 5 between when few. */
-  static double[] logTicks(double lo, double hi) {
+  public static double[] logTicks(double lo, double hi) {
     List<Double> ticks = new ArrayList<>();
     boolean fine = hi - lo <= 3;
     for (long k = (long) Math.floor(lo); k <= (long) Math.ceil(hi); k++) {
@@ -498,7 +497,7 @@ public final class Plots {
   }
 
   /** A linear tick's label, with as many decimals as the tick spacing needs (scientific for extreme values). */
-  static String tickLabel(double v, double[] ticks) {
+  public static String tickLabel(double v, double[] ticks) {
     double spacing = ticks.length > 1 ? ticks[1] - ticks[0] : Math.abs(v);
     if (Math.abs(v) < spacing * 1e-6) {
       return "0";
@@ -512,7 +511,7 @@ public final class Plots {
   }
 
   /** A log tick's label, for the exponent {@code t}: 0.001 ... 10000 written out, beyond that as 1e-5, 2e6. */
-  static String logTickLabel(double t) {
+  public static String logTickLabel(double t) {
     double v = Math.pow(10, t);
     if (v >= 1e-3 && v < 1e5) {
       return new BigDecimal(v).round(new MathContext(2)).stripTrailingZeros().toPlainString();
@@ -548,7 +547,7 @@ public final class Plots {
   }
 
   /** A [-1, 1] pixel value as 0..255: {@code round((x + 1) * 127.5)}, clamped; NaN is 0. */
-  static int pixelByte(float x) {
+  public static int pixelByte(float x) {
     if (Float.isNaN(x)) {
       return 0;
     }
@@ -557,7 +556,7 @@ public final class Plots {
   }
 
   /** Checks an NHWC batch's sizes; returns the number of values of its first {@code n} images. */
-  static int checkImageBatch(float[] nhwc, int n, int height, int width, int channels) {
+  public static int checkImageBatch(float[] nhwc, int n, int height, int width, int channels) {
     if (nhwc == null) {
       throw new IllegalArgumentException("no pixels (null array)");
     }
@@ -578,7 +577,7 @@ public final class Plots {
   }
 
   /** metrics.csv parsed: column names, and per column its values by row (NaN where a cell is empty). */
-  static final class Table {
+  public static final class Table {
     final List<String> columns;
     final double[] steps;
     final double[] epochs;
@@ -591,11 +590,11 @@ public final class Plots {
       this.values = values;
     }
 
-    int rows() {
+    public int rows() {
       return steps.length;
     }
 
-    static Table read(Path file) throws IOException {
+    public static Table read(Path file) throws IOException {
       String text = Files.readString(file, StandardCharsets.UTF_8);
       boolean terminated = text.endsWith("\n");
       List<String> lines = text.lines().toList();

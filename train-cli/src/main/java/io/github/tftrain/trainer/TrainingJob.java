@@ -1,4 +1,4 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
 
 import io.github.tftrain.optimizers.EvaluationSwap;
 import java.io.IOException;
@@ -11,7 +11,7 @@ import org.tensorflow.Session;
  * One model family's part of a training run: its graph, data, step, evaluation and export. {@link Training} drives
  * it through epochs, logging, checkpoints, interrupts and non-finite steps, the same for every family.
  */
-interface Job extends AutoCloseable {
+public interface TrainingJob extends AutoCloseable {
 
   /** The training graph (the trainer opens the session on it). */
   org.tensorflow.Graph graph();
@@ -20,7 +20,7 @@ interface Job extends AutoCloseable {
   Map<String, Object> describeData();
 
   /** A metrics column: averaged over the steps of a logging window, or the value of the window's last step. */
-  record Column(String name, boolean averaged) {}
+  public record Column(String name, boolean averaged) {}
 
   /** The values of a training step, in {@link #trainColumns()} order. */
   List<Column> trainColumns();
@@ -48,7 +48,7 @@ interface Job extends AutoCloseable {
    *
    * @param step the trainer step (keys dropout and noise)
    * @return the values of {@link #trainColumns()}
-   * @throws io.github.tftrain.cli.models.NonFiniteStepException if the step was stopped (nothing was written)
+   * @throws NonFiniteStepException if the step was stopped (nothing was written)
    */
   double[] step(Session session, long step);
 
@@ -66,15 +66,15 @@ interface Job extends AutoCloseable {
   double[] evaluate(Session session);
 
   /** After each epoch's evaluation (GAN sample grids). */
-  default void afterEpoch(Session session, int epoch, RunDirectory run, EventWriter events) throws IOException {}
+  public default void afterEpoch(Session session, int epoch, RunDirectory run, EventWriter events) throws IOException {}
 
   /** State beyond the graph's variables that a checkpoint must keep (the LSTM's carried state), into {@code dir}. */
-  default Map<String, Object> saveState(Path dir) throws IOException {
+  public default Map<String, Object> saveState(Path dir) throws IOException {
     return Map.of();
   }
 
   /** Restores {@link #saveState}'s output. */
-  default void restoreState(Path dir, Map<String, Object> state) throws IOException {}
+  public default void restoreState(Path dir, Map<String, Object> state) throws IOException {}
 
   /**
    * Writes a SavedModel of checkpoint {@code checkpointPrefix} to {@code out}, its variables holding the evaluation

@@ -1,4 +1,4 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
 
 import io.github.tftrain.optimizers.EvaluationSwap;
 import java.io.IOException;
@@ -13,12 +13,12 @@ import org.tensorflow.Session;
  * evaluation weights are computed from; {@code eval}, {@code export} and the final SavedModel restore a checkpoint
  * and then {@link #load} the evaluation weights. With no evaluation weights (an empty swap) nothing runs.
  */
-final class EvaluationWeights {
+public final class EvaluationWeights {
   private EvaluationWeights() {}
 
   /** Work done on the evaluation weights. */
   @FunctionalInterface
-  interface Body<T> {
+  public interface Body<T> {
     T run() throws IOException;
   }
 
@@ -26,7 +26,7 @@ final class EvaluationWeights {
    * Runs {@code body} with the evaluation weights in the variables and puts the training weights back afterwards
    * (also when it throws).
    */
-  static <T> T during(Session session, EvaluationSwap swap, Body<T> body) throws IOException {
+  public static <T> T during(Session session, EvaluationSwap swap, Body<T> body) throws IOException {
     if (swap.isEmpty()) {
       return body.run();
     }
@@ -50,7 +50,7 @@ final class EvaluationWeights {
    * Puts the evaluation weights into the variables of a session that only evaluates or exports from here on (a
    * restored checkpoint), keeping the training weights in the swap's backup variables.
    */
-  static void load(Session session, EvaluationSwap swap) {
+  public static void load(Session session, EvaluationSwap swap) {
     if (!swap.isEmpty()) {
       session.run(swap.toEvaluation());
     }

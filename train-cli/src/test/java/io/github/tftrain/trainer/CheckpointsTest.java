@@ -1,4 +1,5 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
+
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -66,7 +67,7 @@ class CheckpointsTest {
   void aWriteFailingInStateJsonLeavesThePreviousCheckpoint(@TempDir Path tmp) throws Exception {
     Checkpoints failing = new Checkpoints(tmp, 3) {
       @Override
-      void writeState(Path partial, Map<String, Object> state) throws IOException {
+      public void writeState(Path partial, Map<String, Object> state) throws IOException {
         throw new IOException("injected: no space left on device");
       }
     };
@@ -113,7 +114,7 @@ class CheckpointsTest {
       assertArrayEquals(FIRST, fresh.value());
     }
     new Checkpoints(dir, 3).removePartials();
-    assertEquals(List.of("step-000000001"), TrainRuns.list(dir));
+    assertEquals(List.of("step-000000001"), list(dir));
   }
 
   @Test
@@ -174,5 +175,11 @@ class CheckpointsTest {
   void keepBelowOneIsRejected(@TempDir Path tmp) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Checkpoints(tmp, 0));
     assertTrue(e.getMessage().contains("--keep-checkpoints"), e.getMessage());
+  }
+
+  private static List<String> list(Path dir) throws IOException {
+    try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+      return entries.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 }

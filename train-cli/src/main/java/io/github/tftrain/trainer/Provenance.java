@@ -1,4 +1,4 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,11 +14,11 @@ import java.util.concurrent.TimeUnit;
  * classes sit inside one (a clone built with the {@code tftrain} script), and whether tracked files differed from
  * it. Empty when unknown (an installed jar, no git).
  */
-final class Provenance {
+public final class Provenance {
   private Provenance() {}
 
   /** {"git_commit": SHA, "git_dirty": bool} for the checkout holding this code, or empty. */
-  static Map<String, Object> git() {
+  public static Map<String, Object> git() {
     Optional<Path> root = checkoutRoot();
     if (root.isEmpty()) {
       return Map.of();

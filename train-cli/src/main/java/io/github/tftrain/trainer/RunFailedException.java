@@ -1,4 +1,4 @@
-package io.github.tftrain.cli;
+package io.github.tftrain.trainer;
 
 /**
  * A failure that is not the user's input (a run directory another process holds, a checkpoint that cannot be read, a

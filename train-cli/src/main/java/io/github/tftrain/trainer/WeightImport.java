@@ -1,6 +1,5 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
 
-import io.github.tftrain.cli.RunFailedException;
 import io.github.tftrain.optimizers.LossAwareOptimizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,18 +34,18 @@ import org.tensorflow.types.family.TType;
  * weights). A variable of another shape there (a classifier head for another number of classes) or missing there
  * keeps its fresh initialisation, and the line printed says which.
  */
-final class WeightImport {
+public final class WeightImport {
   private WeightImport() {}
 
   /** What was read: the source, the variables loaded and those kept fresh (with why). */
-  record Report(String source, List<String> loaded, Map<String, String> fresh) {}
+  public record Report(String source, List<String> loaded, Map<String, String> fresh) {}
 
   /**
    * Assigns the matching variables of {@code graph} from run {@code source}.
    *
    * @throws RunFailedException when no variable of the model is in the source (another model)
    */
-  static Report load(Session session, Graph graph, List<LossAwareOptimizer> optimizers, Path source)
+  public static Report load(Session session, Graph graph, List<LossAwareOptimizer> optimizers, Path source)
       throws IOException {
     Path savedModel = source.resolve("saved_model").resolve("variables").resolve("variables.index");
     String prefix;
@@ -88,7 +87,7 @@ final class WeightImport {
   }
 
   /** One line for the run's output. */
-  static String describe(Report report) {
+  public static String describe(Report report) {
     String line = String.format(Locale.ROOT, "initialised %d weights from %s", report.loaded().size(),
         report.source());
     if (!report.fresh().isEmpty()) {

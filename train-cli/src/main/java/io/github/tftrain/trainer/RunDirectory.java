@@ -1,6 +1,5 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
 
-import io.github.tftrain.cli.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -133,7 +132,7 @@ public final class RunDirectory {
    * Takes the run's lock: an OS lock on {@code run.lock}, held until {@link Lock#close()} or the end of the process
    * (the OS releases it however the process ends), with this process's PID in the file.
    *
-   * @throws io.github.tftrain.cli.RunFailedException when another process holds it, naming that process's PID
+   * @throws RunFailedException when another process holds it, naming that process's PID
    */
   public Lock lock() throws IOException {
     Path file = root.resolve(LOCK);
@@ -148,7 +147,7 @@ public final class RunDirectory {
     if (lock == null) {
       channel.close();
       String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
-      throw new io.github.tftrain.cli.RunFailedException("run directory " + root + " is in use by another process"
+      throw new RunFailedException("run directory " + root + " is in use by another process"
           + (holder.isEmpty() ? "" : " (PID " + holder + ", in " + file + ")") + "; wait for it to finish, or stop"
           + " it (SIGTERM writes a checkpoint) and then --resume");
     }
@@ -211,19 +210,5 @@ public final class RunDirectory {
     AtomicFiles.write(config(), out -> out.write(Json.write(config).getBytes(StandardCharsets.UTF_8)));
   }
 
-  /** Reads config.json's "train" object. */
-  @SuppressWarnings("unchecked")
-  public TrainConfig readConfig() throws IOException {
-    Map<String, Object> all = Json.parseObject(Files.readString(config(), StandardCharsets.UTF_8), config());
-    Object train = all.get("train");
-    if (!(train instanceof Map)) {
-      throw new IllegalArgumentException(config() + ": no \"train\" settings");
-    }
-    try {
-      return TrainConfig.fromMap((Map<String, Object>) train);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(config() + ": its \"train\" settings are incomplete or malformed ("
-          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
-    }
-  }
+
 }

@@ -1,4 +1,4 @@
-package io.github.tftrain.cli;
+package io.github.tftrain.trainer;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,5 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
+
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,6 +1,5 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
 
-import io.github.tftrain.cli.Xla;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import sun.misc.Signal;
@@ -13,15 +12,15 @@ import sun.misc.SignalHandler;
  *
  * <p>A second signal more than a second after the first exits at once with 130 (one line on stderr). One within a
  * second is taken as the same request: Ctrl-C reaches the whole process group, so the XLA child gets it both from
- * the terminal and forwarded by its parent ({@link Xla}). In an XLA child, and under the {@code tftrain} launcher
- * script (environment TFTRAIN_WATCH_PARENT), a watcher also requests a stop when the parent process is gone, so a
- * killed parent never leaves the training running alone. The JVM's handlers come back on
+ * the terminal and forwarded by its parent (the CLI's XLA relaunch). With the environment variable
+ * TFTRAIN_WATCH_PARENT set (by the {@code tftrain} launcher script and the XLA relaunch) a watcher also requests a stop
+ * when the parent process is gone, so a killed parent never leaves the training running alone. The JVM's handlers come back on
  * {@link #close()}.
  */
-final class Interrupts implements AutoCloseable {
+public final class Interrupts implements AutoCloseable {
   private static final long SAME_REQUEST_NANOS = 1_000_000_000L;
-  /** Set by the {@code tftrain} launcher script: stop when the script is gone. */
-  private static final String WATCH_PARENT = "TFTRAIN_WATCH_PARENT";
+  /** Set by the {@code tftrain} launcher script and the XLA relaunch: stop when the parent is gone. */
+  public static final String WATCH_PARENT = "TFTRAIN_WATCH_PARENT";
   private final AtomicReference<String> requested = new AtomicReference<>();
   private final AtomicLong firstAt = new AtomicLong();
   private final SignalHandler previousInt;
@@ -36,25 +35,25 @@ final class Interrupts implements AutoCloseable {
       } else if (System.nanoTime() - firstAt.get() > SAME_REQUEST_NANOS) {
         System.err.println("tftrain: " + name + " again; exiting now, without a checkpoint");
         System.err.flush();
-        Runtime.getRuntime().halt(Training.INTERRUPTED);
+        Runtime.getRuntime().halt(Outcome.INTERRUPTED.exitCode());
       }
     };
     previousInt = Signal.handle(new Signal("INT"), handler);
     previousTerm = Signal.handle(new Signal("TERM"), handler);
-    parentWatch = Xla.isChild() || System.getenv(WATCH_PARENT) != null ? watchParent() : null;
+    parentWatch = System.getenv(WATCH_PARENT) != null ? watchParent() : null;
   }
 
-  static Interrupts install() {
+  public static Interrupts install() {
     return new Interrupts();
   }
 
   /** The signal received ("SIGINT", "SIGTERM"), or null. */
-  String requested() {
+  public String requested() {
     return requested.get();
   }
 
   /** For tests and callers that stop a run in-process. */
-  void request(String why) {
+  public void request(String why) {
     requested.compareAndSet(null, why);
   }
 

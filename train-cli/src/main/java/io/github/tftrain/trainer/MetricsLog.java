@@ -1,4 +1,4 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -17,7 +17,7 @@ import java.util.Locale;
  * step are dropped first, so a resumed run writes the file an uninterrupted run would have (the throughput column
  * aside: it is wall time).
  */
-final class MetricsLog implements AutoCloseable {
+public final class MetricsLog implements AutoCloseable {
   private final Path file;
   private final List<String> header;
   private BufferedWriter out;
@@ -27,7 +27,7 @@ final class MetricsLog implements AutoCloseable {
     this.header = header;
   }
 
-  static List<String> header(Job job) {
+  public static List<String> header(TrainingJob job) {
     List<String> header = new ArrayList<>(List.of("step", "epoch"));
     job.trainColumns().forEach(c -> header.add(c.name()));
     header.add(job.throughputUnit().replace("/", "_per_"));
@@ -36,7 +36,7 @@ final class MetricsLog implements AutoCloseable {
   }
 
   /** Starts a new file. */
-  static MetricsLog create(Path file, List<String> header) throws IOException {
+  public static MetricsLog create(Path file, List<String> header) throws IOException {
     MetricsLog log = new MetricsLog(file, header);
     log.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
     log.out.write(String.join(",", header));
@@ -46,7 +46,7 @@ final class MetricsLog implements AutoCloseable {
   }
 
   /** Reopens a file for a resumed run, keeping the header and the rows up to {@code step}. */
-  static MetricsLog resume(Path file, List<String> header, long step) throws IOException {
+  public static MetricsLog resume(Path file, List<String> header, long step) throws IOException {
     List<String> kept = new ArrayList<>();
     if (Files.isRegularFile(file)) {
       List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -76,7 +76,7 @@ final class MetricsLog implements AutoCloseable {
   }
 
   /** Writes a row; a null value is an empty cell. */
-  void row(long step, int epoch, double[] train, double throughput, double[] eval) throws IOException {
+  public void row(long step, int epoch, double[] train, double throughput, double[] eval) throws IOException {
     StringBuilder line = new StringBuilder();
     line.append(step).append(',').append(epoch);
     for (double v : train) {

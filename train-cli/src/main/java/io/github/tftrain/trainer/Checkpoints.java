@@ -1,6 +1,5 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
 
-import io.github.tftrain.cli.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -28,26 +27,26 @@ import org.tensorflow.Session;
  * ({@code best_step} in every state.json) and {@code best.json} records it for readers; a process killed between a
  * checkpoint and best.json leaves state.json right, and {@link #repairBest} rewrites best.json from it.
  */
-class Checkpoints {
+public class Checkpoints {
   private static final Pattern NAME = Pattern.compile("step-(\\d{9,})");
   private final Path dir;
   private final int keep;
 
   /** A complete checkpoint. */
-  record Saved(long step, Path dir) {
+  public record Saved(long step, Path dir) {
     /** The variables' prefix for {@code Session.restore}. */
-    String prefix() {
+    public String prefix() {
       return dir.resolve("variables").toString();
     }
   }
 
   /** Writes what a job keeps next to the variables. */
   @FunctionalInterface
-  interface Extra {
+  public interface Extra {
     Map<String, Object> write(Path dir) throws IOException;
   }
 
-  Checkpoints(Path dir, int keep) {
+  public Checkpoints(Path dir, int keep) {
     if (keep < 1) {
       throw new IllegalArgumentException("--keep-checkpoints must be >= 1, got " + keep);
     }
@@ -56,7 +55,7 @@ class Checkpoints {
   }
 
   /** Removes folders of writes that never completed. */
-  void removePartials() throws IOException {
+  public void removePartials() throws IOException {
     if (!Files.isDirectory(dir)) {
       return;
     }
@@ -73,7 +72,7 @@ class Checkpoints {
    * @param state the trainer's state (JSON-able)
    * @param extra the job's extra state, whose JSON-able description joins state.json under "job"
    */
-  Saved save(Session session, long step, Map<String, Object> state, Extra extra) throws IOException {
+  public Saved save(Session session, long step, Map<String, Object> state, Extra extra) throws IOException {
     Object best = state.get("best_step");
     return save(session, step, state, extra, best instanceof Number n ? n.longValue() : -1);
   }
@@ -82,7 +81,7 @@ class Checkpoints {
    * As {@link #save(Session, long, Map, Extra)}; rotation keeps checkpoint {@code bestStep} (-1: none) whatever
    * best.json says.
    */
-  Saved save(Session session, long step, Map<String, Object> state, Extra extra, long bestStep) throws IOException {
+  public Saved save(Session session, long step, Map<String, Object> state, Extra extra, long bestStep) throws IOException {
     Files.createDirectories(dir);
     String name = String.format("step-%09d", step);
     Path partial = dir.resolve(".partial-" + name);
@@ -104,12 +103,12 @@ class Checkpoints {
   }
 
   /** Writes state.json (a hook: the fault-injection test fails here, between the variables and the rename). */
-  void writeState(Path partial, Map<String, Object> state) throws IOException {
+  public void writeState(Path partial, Map<String, Object> state) throws IOException {
     Files.writeString(partial.resolve("state.json"), Json.write(state), StandardCharsets.UTF_8);
   }
 
   /** The complete checkpoints, oldest first. */
-  List<Saved> list() throws IOException {
+  public List<Saved> list() throws IOException {
     List<Saved> saved = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
       return saved;
@@ -126,13 +125,13 @@ class Checkpoints {
     return saved;
   }
 
-  Optional<Saved> latest() throws IOException {
+  public Optional<Saved> latest() throws IOException {
     List<Saved> all = list();
     return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
   }
 
   /** The checkpoint best.json names, if it still exists. */
-  Optional<Saved> best() throws IOException {
+  public Optional<Saved> best() throws IOException {
     long step = bestJsonStep();
     return list().stream().filter(s -> s.step() == step).findFirst();
   }
@@ -156,7 +155,7 @@ class Checkpoints {
    *
    * @return whether best.json was rewritten
    */
-  boolean repairBest(long bestStep, String metric, double value) throws IOException {
+  public boolean repairBest(long bestStep, String metric, double value) throws IOException {
     if (bestStep < 0 || metric == null || bestJsonStep() == bestStep
         || list().stream().noneMatch(s -> s.step() == bestStep)) {
       return false;
@@ -171,7 +170,7 @@ class Checkpoints {
    *
    * @return where it went
    */
-  Path setAside(Saved saved) throws IOException {
+  public Path setAside(Saved saved) throws IOException {
     Path aside = saved.dir().resolveSibling(saved.dir().getFileName() + ".unreadable");
     deleteTree(aside);
     Files.move(saved.dir(), aside);
@@ -179,7 +178,7 @@ class Checkpoints {
   }
 
   /** Records checkpoint {@code step} as the best, with its metric. */
-  void markBest(long step, String metric, double value) throws IOException {
+  public void markBest(long step, String metric, double value) throws IOException {
     Map<String, Object> best = new java.util.LinkedHashMap<>();
     best.put("step", step);
     best.put("metric", metric);
@@ -188,7 +187,7 @@ class Checkpoints {
   }
 
   /** The state.json of a checkpoint. */
-  static Map<String, Object> readState(Saved saved) throws IOException {
+  public static Map<String, Object> readState(Saved saved) throws IOException {
     Path file = saved.dir().resolve("state.json");
     return Json.parseObject(Files.readString(file, StandardCharsets.UTF_8), file);
   }
@@ -205,7 +204,7 @@ class Checkpoints {
     }
   }
 
-  static void deleteTree(Path root) throws IOException {
+  public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
     }

@@ -1,4 +1,4 @@
-package io.github.tftrain.cli.train;
+package io.github.tftrain.trainer;
 
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -8,7 +8,7 @@ import java.util.Locale;
  * permanent line per epoch; otherwise (a pipe, a log file, CI) a plain line every {@code plainEverySeconds} and per
  * epoch. {@code --quiet} keeps only the per-epoch and final lines.
  */
-final class Progress {
+public final class Progress {
   private final PrintWriter out;
   private final PrintWriter err;
   private final boolean terminal;
@@ -21,7 +21,7 @@ final class Progress {
    * @param out progress, epoch lines and results
    * @param err warnings and failures (non-finite steps, unreadable checkpoints)
    */
-  Progress(PrintWriter out, PrintWriter err, boolean terminal, boolean quiet, double plainEverySeconds) {
+  public Progress(PrintWriter out, PrintWriter err, boolean terminal, boolean quiet, double plainEverySeconds) {
     this.out = out;
     this.err = err;
     this.terminal = terminal;
@@ -30,7 +30,7 @@ final class Progress {
   }
 
   /** During an epoch, after a step. */
-  void step(int epoch, int epochs, long batch, long batches, double loss, double throughput, String unit,
+  public void step(int epoch, int epochs, long batch, long batches, double loss, double throughput, String unit,
       double etaSeconds) {
     if (quiet) {
       return;
@@ -59,7 +59,7 @@ final class Progress {
   }
 
   /** A permanent line (epoch summaries, messages). */
-  void line(String text) {
+  public void line(String text) {
     if (lineOpen) {
       out.print("\r\033[K");
       lineOpen = false;
@@ -70,7 +70,7 @@ final class Progress {
   }
 
   /** A warning or failure line, on the error stream (after closing an open progress line). */
-  void warn(String text) {
+  public void warn(String text) {
     if (lineOpen) {
       out.print("\r\033[K");
       out.flush();
@@ -80,11 +80,11 @@ final class Progress {
     err.flush();
   }
 
-  static String epochLabel(int epoch, int epochs) {
+  public static String epochLabel(int epoch, int epochs) {
     return epochs > 0 ? (epoch + 1) + "/" + epochs : Integer.toString(epoch + 1);
   }
 
-  static String duration(double seconds) {
+  public static String duration(double seconds) {
     if (!Double.isFinite(seconds) || seconds < 0) {
       return "?";
     }
