@@ -31,12 +31,14 @@ import org.tensorflow.types.family.TType;
  * {@code eval_METRIC} (means over the evaluation data, weighted by batch size), and a SavedModel whose serving
  * signature maps the serving inputs to the predictions.
  */
-final class ModelJob implements TrainingJob {
+public final class ModelJob implements TrainingJob {
   private final Model model;
   private final DataSource train;
   private final DataSource evaluation;
   private final OptimizerBuilder<?, ?> optimizerBuilder;
   private final long seed;
+  private final String bestMetric;
+  private final Map<String, Object> facts;
   private final Graph graph = new Graph();
   private final Built built;
   private final List<Column> columns = new ArrayList<>();
@@ -111,6 +113,19 @@ final class ModelJob implements TrainingJob {
   }
 
   ModelJob(Model model, DataSource train, DataSource evaluation, OptimizerBuilder<?, ?> optimizer, long seed) {
+    this(model, train, evaluation, optimizer, seed, "eval_loss", Map.of());
+  }
+
+  /**
+   * @param evaluation the evaluation data, or null for none
+   * @param bestMetric the evaluation column that picks the best checkpoint (lower is better): eval_loss or
+   *     eval_METRIC
+   * @param facts more facts about the data for config.json
+   */
+  public ModelJob(Model model, DataSource train, DataSource evaluation, OptimizerBuilder<?, ?> optimizer, long seed,
+      String bestMetric, Map<String, Object> facts) {
+    this.bestMetric = bestMetric;
+    this.facts = Map.copyOf(facts);
     this.model = model;
     this.train = train;
     this.evaluation = evaluation;
@@ -129,6 +144,10 @@ final class ModelJob implements TrainingJob {
     columns.add(new Column("loss", true));
     built.outputs.metrics().keySet().forEach(name -> columns.add(new Column(name, true)));
     columns.add(new Column("lr", false));
+    if (evaluation != null && !evalColumns().contains(bestMetric)) {
+      throw new IllegalArgumentException("best metric '" + bestMetric + "' is not an evaluation column ("
+          + String.join(", ", evalColumns()) + ")");
+    }
   }
 
   private Built build(Graph g, OptimizerBuilder<?, ?> optimizer) {
@@ -174,6 +193,7 @@ final class ModelJob implements TrainingJob {
     if (evaluation != null) {
       d.put("evaluation_batches", evaluation.batchesPerEpoch());
     }
+    d.putAll(facts);
     return d;
   }
 
@@ -194,7 +214,7 @@ final class ModelJob implements TrainingJob {
 
   @Override
   public String bestMetric() {
-    return evaluation == null ? null : "eval_loss";
+    return evaluation == null ? null : bestMetric;
   }
 
   @Override

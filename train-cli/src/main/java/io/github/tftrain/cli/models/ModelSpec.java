@@ -44,6 +44,12 @@ public sealed interface ModelSpec {
    */
   record Gan(String name, String description, int base) implements ModelSpec {}
 
+  /**
+   * A multilayer perceptron on tabular features ({@code --data} with train.csv and test.csv): ReLU hidden layers of
+   * the given widths, a softmax classifier.
+   */
+  record Mlp(String name, String description, List<Integer> hidden) implements ModelSpec {}
+
   /** Word-level language model. */
   record LanguageModel(
       String name, String description, boolean transformer, int size, int layers, int heads, double dropout)
@@ -94,6 +100,21 @@ public sealed interface ModelSpec {
         return m;
       }
     }
+    Matcher mlp = Pattern.compile("mlp((?:-\\d{1,5})*)").matcher(key);
+    if (mlp.matches()) {
+      List<Integer> hidden = new ArrayList<>();
+      for (String width : mlp.group(1).split("-")) {
+        if (!width.isEmpty()) {
+          int w = Integer.parseInt(width);
+          if (w < 1 || w > 65536) {
+            throw new IllegalArgumentException("model '" + name + "': hidden widths must be 1 to 65536");
+          }
+          hidden.add(w);
+        }
+      }
+      return new Mlp(key, "MLP on tabular features, hidden " + (hidden.isEmpty() ? "none (softmax regression)"
+          : hidden.toString()), List.copyOf(hidden));
+    }
     Matcher wrn = Pattern.compile("wrn-(\\d{1,3})-(\\d{1,2})").matcher(key);
     if (wrn.matches()) {
       int depth = Integer.parseInt(wrn.group(1));
@@ -105,7 +126,8 @@ public sealed interface ModelSpec {
           "model '" + name + "': a WideResNet needs depth 6n + 4 >= 10 (10, 16, 22, 28, 40) and widen >= 1");
     }
     throw new IllegalArgumentException(
-        "unknown model '" + name + "'; valid: " + String.join(", ", names()) + " (and wrn-D-K for other WideResNets)");
+        "unknown model '" + name + "'; valid: " + String.join(", ", names()) + " (and wrn-D-K for other WideResNets, "
+            + "mlp-H1-H2... for tabular data)");
   }
 
   private static ImageClassifier wideResNet(int depth, int widen) {

@@ -82,6 +82,14 @@ public final class EvalCommand implements Callable<Integer> {
         result.put("test_ppl", Math.exp(test));
         out.println(String.format(Locale.ROOT, "%s step %d: valid perplexity %.3f, test perplexity %.3f", runDir,
             open.checkpoint.step(), Math.exp(valid), Math.exp(test)));
+      } else if (!(open.job instanceof GanJob)) {
+        // any other job (the trainer library's ModelJob: mlp-...): its evaluation columns by name
+        double[] e = open.job.evaluate(open.session);
+        for (int i = 0; i < e.length; i++) {
+          result.put(open.job.evalColumns().get(i), e[i]);
+        }
+        out.println(String.format(Locale.ROOT, "%s step %d: %s", runDir, open.checkpoint.step(),
+            open.job.describeEvaluation(e)));
       } else {
         GanJob job = (GanJob) open.job;
         if ((fidModel == null) == (fidClassifier == null)) {

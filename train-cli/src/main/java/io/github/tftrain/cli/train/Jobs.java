@@ -3,6 +3,7 @@ package io.github.tftrain.cli.train;
 import io.github.tftrain.trainer.TrainingJob;
 
 import io.github.tftrain.cli.models.ModelSpec;
+import io.github.tftrain.data.CsvTable;
 import io.github.tftrain.data.ImageDataset;
 import io.github.tftrain.data.ImageFolder;
 import io.github.tftrain.data.TextCorpus;
@@ -25,6 +26,9 @@ final class Jobs {
     if (spec instanceof ModelSpec.LanguageModel lm) {
       TextCorpus corpus = TextCorpus.read(data);
       return new LanguageModelJob(config, lm, corpus);
+    }
+    if (spec instanceof ModelSpec.Mlp mlp) {
+      return TabularJobs.create(config, mlp, CsvTable.read(data, "train"), CsvTable.read(data, "test"));
     }
     ImageDataset train = ImageFolder.read(data, "train");
     if (spec instanceof ModelSpec.Gan gan) {

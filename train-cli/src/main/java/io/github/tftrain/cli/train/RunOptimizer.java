@@ -98,7 +98,7 @@ final class RunOptimizer implements OptimizerFactory {
    * The optimizer with the run's schedule. Schedules count the optimizer's updates (its global step): with
    * {@code accumulate = N} a run of S steps makes S / N updates, so epochs and the run's length are counted in updates.
    */
-  private OptimizerBuilder<?, ?> builder() {
+  OptimizerBuilder<?, ?> builder() {
     OptimizerBuilder<?, ?> builder = OptimizerSettings.builder(optimizer, settings);
     long accumulate = builder.validate().get(CommonHyperparameters.ACCUMULATE);
     builder.lr(schedule.toSchedule(builder.baseLearningRate(), Math.max(1, stepsPerEpoch / accumulate),

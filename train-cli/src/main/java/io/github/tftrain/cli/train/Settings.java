@@ -133,6 +133,9 @@ final class Settings {
     if (spec instanceof ModelSpec.ImageClassifier c && !c.isWideResNet() && dropout != 0) {
       throw new IllegalArgumentException("--dropout: " + c.name() + " has no dropout layers (only wrn-D-K has)");
     }
+    if (spec instanceof ModelSpec.Mlp && dropout != 0) {
+      throw new IllegalArgumentException("--dropout: " + spec.name() + " has no dropout layers");
+    }
     int nCritic = (int) positive("--n-critic", number("n-critic", flags.nCritic, 5, Integer::parseInt));
     double lambda = number("lambda", flags.lambda, 10.0, Double::parseDouble);
     if (!(lambda >= 0) || Double.isInfinite(lambda)) {
@@ -241,9 +244,17 @@ final class Settings {
       if (spec instanceof ModelSpec.LanguageModel) {
         return TextCorpus.detect(data).name().toLowerCase(Locale.ROOT);
       }
+      if (spec instanceof ModelSpec.Mlp) {
+        if (!io.github.tftrain.data.CsvTable.detect(data)) {
+          throw new DataFormatException(data + ": no train.csv (a CSV dataset has train.csv and test.csv, a header "
+              + "row, a 'label' column of class indices and numeric feature columns)");
+        }
+        return "csv";
+      }
       return ImageFolder.detect(data).name().toLowerCase(Locale.ROOT);
     } catch (DataFormatException e) {
       String want = spec instanceof ModelSpec.LanguageModel ? "a text corpus (PTB or WikiText)"
+          : spec instanceof ModelSpec.Mlp ? "a CSV dataset"
           : "an image dataset (CIFAR-10/100 binary, IDX or image folders)";
       throw new IllegalArgumentException("--data " + data + ": " + spec.name() + " needs " + want + "; "
           + e.getMessage(), e);

@@ -95,11 +95,12 @@ public final class TrainCommand implements Callable<Integer> {
     String preset;
 
     @Option(names = "--model", description = "wrn-D-K, resnet18, resnet50, wrn-50-2, resnet110, dcgan, lstm-tiny, "
-        + "lstm-large, transformer-tiny.")
+        + "lstm-large, transformer-tiny, mlp-H1-H2... (tabular data).")
     String model;
 
     @Option(names = "--data", paramLabel = "DIR",
-        description = "Dataset folder: CIFAR-10/100 binary, IDX (Fashion-MNIST), PTB or WikiText; 'fashion-mnist' "
+        description = "Dataset folder: CIFAR-10/100 binary, IDX (Fashion-MNIST), image folders (train/CLASS/...), "
+            + "CSV (train.csv, test.csv), PTB or WikiText; 'fashion-mnist' "
             + "is Debian's /usr/share/datasets/fashion-mnist; testdata/NAME is the shipped data.")
     String data;
 
