@@ -9,6 +9,7 @@ import io.github.tftrain.cli.trace.TraceCommand;
 import io.github.tftrain.cli.train.CompareCommand;
 import io.github.tftrain.cli.train.EvalCommand;
 import io.github.tftrain.cli.train.ExportCommand;
+import io.github.tftrain.cli.train.LrFindCommand;
 import io.github.tftrain.cli.train.PresetsCommand;
 import io.github.tftrain.cli.train.SampleCommand;
 import io.github.tftrain.cli.train.TrainCommand;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Tftrain.Version.class,
     description = "Train on TensorFlow Java with KaFiStO, Apollo and the optimizer catalogue (tftrain optimizers).",
-    subcommands = {TrainCommand.class, EvalCommand.class, ExportCommand.class, SampleCommand.class,
+    subcommands = {TrainCommand.class, LrFindCommand.class, EvalCommand.class, ExportCommand.class, SampleCommand.class,
       CompareCommand.class, PresetsCommand.class, OptimizersCommand.class, TraceCommand.class, BenchCommand.class,
       HelpCommand.class})
 public final class Tftrain implements Runnable {
@@ -39,7 +40,7 @@ public final class Tftrain implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: train, eval, export, sample, compare, presets, optimizers, trace or bench");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: train, lr-find, eval, export, sample, compare, presets, optimizers, trace or bench");
   }
 
   public static void main(String[] args) {

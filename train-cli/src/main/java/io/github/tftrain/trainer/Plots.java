@@ -529,7 +529,8 @@ public final class Plots {
 
   // ------------------------------------------------------------------------------------------------------ files
 
-  private static void writePng(BufferedImage image, Path png) throws IOException {
+  /** Writes a chart atomically. */
+  public static void writePng(BufferedImage image, Path png) throws IOException {
     Path parent = png.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);

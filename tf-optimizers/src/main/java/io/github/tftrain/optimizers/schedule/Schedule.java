@@ -80,6 +80,18 @@ public interface Schedule {
   }
 
   /**
+   * An exponential sweep from {@code start} at step 0 to {@code end} at step {@code steps - 1} (then {@code end}):
+   * {@code start * (end / start)^(step / (steps - 1))}, the learning-rate range test's (Smith 2017).
+   *
+   * @param start value at step 0, positive
+   * @param end value at step {@code steps - 1}, positive
+   * @param steps steps of the sweep, at least 2
+   */
+  static Schedule exponential(double start, double end, long steps) {
+    return new ExponentialRangeSchedule(start, end, steps);
+  }
+
+  /**
    * Linear warmup multiplying this schedule (torch {@code LinearLR} chained with it): the value at step t is
    * {@code this.valueAt(t) * (startFactor + (1 - startFactor) * min(t, warmupSteps) / warmupSteps)}. Milestones of
    * the wrapped schedule keep their absolute step numbers.

@@ -62,6 +62,23 @@ class ScheduleTest {
     assertEquals(0.1, s.maximumValue());
   }
 
+  /** 1e-6 to 1e2 over 5 steps: one decade per step by hand (1e-6, 1e-4, 1e-2, 1, 100), then it stays at 100. */
+  @Test
+  void exponentialRange() {
+    Schedule sweep = Schedule.exponential(1e-6, 100, 5);
+    double[] byHand = {1e-6, 1e-4, 1e-2, 1, 100, 100};
+    for (int step = 0; step < byHand.length; step++) {
+      assertEquals(byHand[step], sweep.valueAt(step), 1e-13 * byHand[step], "Java at " + step);
+      assertEquals(byHand[step], inGraph(sweep, step), 1e-13 * byHand[step], "graph at " + step);
+    }
+    assertEquals(1e-6, sweep.minimumValue());
+    assertEquals(100, sweep.maximumValue());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Schedule.exponential(0, 1, 5));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Schedule.exponential(1e-3, 1, 1));
+  }
+
   @Test
   void cosine() {
     Schedule s = Schedule.cosine(1.0, 100, 0.0);

@@ -53,6 +53,7 @@ final class Runs {
       if (interrupts.requested() != null) {
         return interruptedWhileStarting(interrupts, "nothing was written");
       }
+      callbacks(config, job); // a bad --early-stopping metric fails before the run directory exists
       RunDirectory run = RunDirectory.create(runDir);
       try (RunDirectory.Lock lock = run.lock()) {
         run.writeConfig(configJson(config, job, args, threads));
@@ -84,6 +85,20 @@ final class Runs {
     }
   }
 
+  /** The run's callbacks: early stopping when asked for, on one of the job's evaluation columns. */
+  static List<io.github.tftrain.trainer.Callback> callbacks(TrainConfig config, TrainingJob job) {
+    if (config.earlyStopping().isEmpty()) {
+      return List.of();
+    }
+    io.github.tftrain.trainer.EarlyStopping stopping = io.github.tftrain.trainer.EarlyStopping.parse(
+        config.earlyStopping());
+    if (!job.evalColumns().contains(stopping.metric())) {
+      throw new IllegalArgumentException("--early-stopping " + config.earlyStopping() + ": " + config.model()
+          + " evaluates " + (job.evalColumns().isEmpty() ? "nothing" : String.join(", ", job.evalColumns())));
+    }
+    return List.of(stopping);
+  }
+
   private int interruptedWhileStarting(Interrupts interrupts, String state) {
     err.println("tftrain train: interrupted (" + interrupts.requested() + ") while starting; " + state);
     err.flush();
@@ -102,8 +117,8 @@ final class Runs {
     }
     try (Session session = Jobs.openSession(config, job, threads);
         EventWriter events = EventWriter.open(run.events())) {
-      Outcome outcome = new Training(config.loopSettings(), run, job, session, progress, interrupts, events)
-          .run(resume);
+      Outcome outcome = new Training(config.loopSettings(), run, job, session, progress, interrupts, events,
+          callbacks(config, job)).run(resume);
       if (outcome == Outcome.INTERRUPTED) {
         progress.line("Continue with: tftrain train --resume --run-dir " + run.root());
       }

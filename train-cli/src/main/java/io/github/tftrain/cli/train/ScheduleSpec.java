@@ -75,6 +75,16 @@ public record ScheduleSpec(String text) {
           throw bad(text, e.getMessage());
         }
       }
+      case "range" -> {
+        // the learning-rate range test's sweep (tftrain lr-find): absolute values, the base lr is not used
+        expectParts(text, parts, 3);
+        double start = number(text, parts[1], "start");
+        double end = number(text, parts[2], "end");
+        if (!(start > 0) || !(end > start)) {
+          throw bad(text, "range needs 0 < START < END");
+        }
+        return Schedule.exponential(start, end, Math.max(2, totalSteps));
+      }
       case "cosine" -> {
         if (parts.length > 2) {
           throw bad(text, "cosine takes at most one value, the minimum");

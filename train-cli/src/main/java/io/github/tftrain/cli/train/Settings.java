@@ -158,7 +158,8 @@ final class Settings {
     boolean xla = flags.xla != null && flags.xla;
     return new TrainConfig(spec.name(), data.toString(), format, optimizer, hyper, epochs, steps, batch,
         schedule.text(), seed, init, augment, dropout, nCritic, lambda, bptt, evalEvery, logEvery, checkpointEvery,
-        keep, onNan, precision, xla, preset == null ? "" : preset.source(), initFrom(flags));
+        keep, onNan, precision, xla, preset == null ? "" : preset.source(), initFrom(flags),
+        earlyStopping(flags));
   }
 
   /**
@@ -175,6 +176,15 @@ final class Settings {
           + "config.json)");
     }
     return run.toString();
+  }
+
+  /** --early-stopping, checked (METRIC:PATIENCE[:MIN_DELTA]), or empty. */
+  private static String earlyStopping(TrainCommand.TrainOptions options) {
+    if (options.earlyStopping == null) {
+      return "";
+    }
+    io.github.tftrain.trainer.EarlyStopping.parse(options.earlyStopping);
+    return options.earlyStopping.strip();
   }
 
   /** The flag, else the preset's value, else the default. */

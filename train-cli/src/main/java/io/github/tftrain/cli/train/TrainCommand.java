@@ -180,6 +180,11 @@ public final class TrainCommand implements Callable<Integer> {
         + "(drop the batch).")
     String onNan;
 
+    @Option(names = "--early-stopping", paramLabel = "METRIC:PATIENCE[:MIN_DELTA]",
+        description = "Stop when the evaluation metric (test_error, test_loss, valid_ppl, eval_error, ...) has not "
+            + "improved by more than MIN_DELTA (default 0) in PATIENCE evaluations; the run ends as finished.")
+    String earlyStopping;
+
     @Option(names = "--init-from", paramLabel = "RUN",
         description = "Start from another run's weights (its SavedModel's, else its latest checkpoint's): fine-tuning;"
             + " weights whose shape differs (a new head) keep their fresh initialisation.")
@@ -200,7 +205,8 @@ public final class TrainCommand implements Callable<Integer> {
         {"--augment", augment}, {"--dropout", dropout}, {"--n-critic", nCritic}, {"--lambda", lambda},
         {"--bptt", bptt}, {"--precision", precision}, {"--xla", xla}, {"--eval-every", evalEvery},
         {"--log-every", logEvery}, {"--checkpoint-every", checkpointEvery}, {"--keep-checkpoints", keepCheckpoints},
-        {"--on-nan", onNan}, {"--init-from", initFrom}
+        {"--on-nan", onNan}, {"--init-from", initFrom},
+        {"--early-stopping", earlyStopping}
       };
       for (Object[] o : all) {
         if (o[1] != null) {

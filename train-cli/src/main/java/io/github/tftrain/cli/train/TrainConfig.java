@@ -33,6 +33,7 @@ import java.util.Map;
  * @param xla XLA auto-clustering
  * @param preset the preset's source, or empty
  * @param initFrom the run whose weights a new run starts from ({@code --init-from}), or empty
+ * @param earlyStopping {@code METRIC:PATIENCE[:MIN_DELTA]} ({@code --early-stopping}), or empty
  */
 public record TrainConfig(
     String model,
@@ -59,7 +60,8 @@ public record TrainConfig(
     String precision,
     boolean xla,
     String preset,
-    String initFrom) {
+    String initFrom,
+    String earlyStopping) {
 
   public TrainConfig {
     // In the order given: the builder applies them in order, and among variable groups that set the same key for a
@@ -71,14 +73,21 @@ public record TrainConfig(
   public TrainConfig withData(String otherData, String otherFormat) {
     return new TrainConfig(model, otherData, otherFormat, optimizer, hyperparameters, epochs, steps, batchSize,
         schedule, seed, init, augment, dropout, nCritic, lambda, bptt, evalEvery, logEvery, checkpointEvery,
-        keepCheckpoints, onNan, precision, xla, preset, initFrom);
+        keepCheckpoints, onNan, precision, xla, preset, initFrom, earlyStopping);
+  }
+
+  /** The same settings with another learning-rate schedule (its text, as --schedule takes it). */
+  public TrainConfig withSchedule(String otherSchedule) {
+    return new TrainConfig(model, data, dataFormat, optimizer, hyperparameters, epochs, steps, batchSize,
+        otherSchedule, seed, init, augment, dropout, nCritic, lambda, bptt, evalEvery, logEvery, checkpointEvery,
+        keepCheckpoints, onNan, precision, xla, preset, initFrom, earlyStopping);
   }
 
   /** The same settings with another length: {@code epochs}, or {@code steps} when it is above 0 (then epochs 0). */
   public TrainConfig withLength(int otherEpochs, long otherSteps) {
     return new TrainConfig(model, data, dataFormat, optimizer, hyperparameters, otherSteps > 0 ? 0 : otherEpochs,
         otherSteps, batchSize, schedule, seed, init, augment, dropout, nCritic, lambda, bptt, evalEvery, logEvery,
-        checkpointEvery, keepCheckpoints, onNan, precision, xla, preset, initFrom);
+        checkpointEvery, keepCheckpoints, onNan, precision, xla, preset, initFrom, earlyStopping);
   }
 
   /** The run's length in steps, given its steps per epoch. */
@@ -114,6 +123,7 @@ public record TrainConfig(
     m.put("xla", xla);
     m.put("preset", preset);
     m.put("init_from", initFrom);
+    m.put("early_stopping", earlyStopping);
     return m;
   }
 
@@ -171,6 +181,7 @@ public record TrainConfig(
         (String) m.get("precision"),
         (Boolean) m.get("xla"),
         (String) m.get("preset"),
-        m.get("init_from") == null ? "" : (String) m.get("init_from"));
+        m.get("init_from") == null ? "" : (String) m.get("init_from"),
+        m.get("early_stopping") == null ? "" : (String) m.get("early_stopping"));
   }
 }

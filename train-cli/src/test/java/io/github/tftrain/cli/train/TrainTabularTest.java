@@ -91,6 +91,52 @@ class TrainTabularTest {
     assertTrue(Files.notExists(tmp.resolve("bad")));
   }
 
+  /**
+   * lr-find with SGD on softmax regression over the pooled pixels, swept from 1e-4 to 1e4: the learning rates follow
+   * the exponential, the smoothed loss is the bias-corrected EMA of the losses (recomputed here), the sweep stops when
+   * it diverges (SGD cannot take a rate of thousands), and the suggestion is a tenth of the rate at the lowest
+   * smoothed loss.
+   */
+  @Test
+  void lrFindSweepsStopsAtDivergenceAndSuggests(@TempDir Path tmp) throws Exception {
+    Path data = tmp.resolve("pooled");
+    Files.createDirectories(data);
+    writeCsv(data, "train", "train");
+    writeCsv(data, "test", "t10k");
+    Path out = tmp.resolve("lr");
+    StringWriter printed = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Tftrain.execute(new PrintWriter(printed), new PrintWriter(err), "lr-find", "--model", "mlp", "--data",
+        data.toString(), "--optimizer", "sgd", "--batch-size", "50", "--steps", "80", "--start", "1e-4", "--end",
+        "1e4", "--out", out.toString());
+    assertEquals(0, code, printed + "\n" + err);
+    List<String> lines = Files.readAllLines(out.resolve("lr_find.csv"));
+    assertEquals("step,lr,loss,smoothed_loss", lines.get(0));
+    double average = 0;
+    double lowest = Double.POSITIVE_INFINITY;
+    double lrAtLowest = Double.NaN;
+    for (int k = 1; k < lines.size(); k++) {
+      String[] cells = lines.get(k).split(",");
+      long step = Long.parseLong(cells[0]);
+      assertEquals(1e-4 * Math.pow(1e8, step / 79.0), Double.parseDouble(cells[1]), 1e-9 * Double.parseDouble(cells[1]));
+      average = 0.98 * average + 0.02 * Double.parseDouble(cells[2]);
+      double smoothed = average / (1 - Math.pow(0.98, step + 1));
+      assertEquals(smoothed, Double.parseDouble(cells[3]), 1e-12 * smoothed, "smoothed at step " + step);
+      if (smoothed < lowest) {
+        lowest = smoothed;
+        lrAtLowest = Double.parseDouble(cells[1]);
+      }
+    }
+    Map<String, Object> result = Json.parseObject(Files.readString(out.resolve("lr_find.json")));
+    assertEquals(Boolean.TRUE, result.get("stopped_early"), "SGD diverges long before a rate of 1e4");
+    assertTrue(lines.size() - 1 < 80, "stopped before the end: " + (lines.size() - 1) + " steps");
+    assertEquals(lrAtLowest / 10, ((Number) result.get("suggested_lr")).doubleValue(), 1e-12 * lrAtLowest);
+    double suggestion = ((Number) result.get("suggested_lr")).doubleValue();
+    assertTrue(suggestion > 1e-3 && suggestion < 10, "suggested " + suggestion);
+    assertTrue(printed.toString().contains("suggested lr: "), printed::toString);
+    assertTrue(Files.size(out.resolve("lr_find.png")) > 1000);
+  }
+
   /** The split as a CSV of 49 pooled-pixel columns p0..p48 and the label; returns the rows. */
   private static float[][] writeCsv(Path dir, String name, String idxSplit) throws Exception {
     ImageDataset images = IdxReader.readSplit(TrainRuns.testdata("fashion-mnist"), idxSplit, 10);
