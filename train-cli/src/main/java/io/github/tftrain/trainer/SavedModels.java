@@ -23,6 +23,19 @@ public final class SavedModels {
     return b.build();
   }
 
+  /**
+   * Writes text files, one entry per line, atomically into {@code dir} (created if needed): a job's
+   * {@link TrainingJob#assets()} into a run directory or a SavedModel's {@code assets/}.
+   */
+  public static void writeTextFiles(Path dir, Map<String, java.util.List<String>> files) throws IOException {
+    Files.createDirectories(dir);
+    for (Map.Entry<String, java.util.List<String>> file : files.entrySet()) {
+      String text = String.join("\n", file.getValue()) + "\n";
+      AtomicFiles.write(dir.resolve(file.getKey()),
+          o -> o.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+  }
+
   /** Writes the session's graph and variables to {@code out} (which must not exist yet). */
   public static void write(Session session, Path out, Signature... signatures) throws IOException {
     if (Files.exists(out)) {

@@ -150,6 +150,7 @@ public final class Training {
       progress.line(String.format(Locale.ROOT, "resuming %s at step %d (epoch %d, batch %d) from %s", run.root(),
           state.step, state.epoch + 1, state.batch, run.root().relativize(saved.dir())));
     } else {
+      writeAssets(run.root());
       session.initialize();
       if (!config.initFrom().isEmpty()) {
         progress.line(WeightImport.describe(
@@ -472,11 +473,17 @@ public final class Training {
     return java.util.Optional.empty();
   }
 
+  /** The job's {@link TrainingJob#assets()} as text files in {@code dir}. */
+  private void writeAssets(java.nio.file.Path dir) throws IOException {
+    SavedModels.writeTextFiles(dir, job.assets());
+  }
+
   private void exportSavedModel(Checkpoints.Saved from) throws IOException {
     java.nio.file.Path out = run.savedModel();
     java.nio.file.Path partial = out.resolveSibling(".partial-saved_model");
     Checkpoints.deleteTree(partial);
     job.exportSavedModel(from.prefix(), partial);
+    writeAssets(partial.resolve("assets"));
     Checkpoints.deleteTree(out);
     java.nio.file.Files.move(partial, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }

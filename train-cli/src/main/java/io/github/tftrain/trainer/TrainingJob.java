@@ -16,6 +16,15 @@ public interface TrainingJob extends AutoCloseable {
   /** The training graph (the trainer opens the session on it). */
   org.tensorflow.Graph graph();
 
+  /**
+   * Text files that say what the model's outputs mean, one entry per line, by file name: a classifier's class names
+   * ({@code classes.txt}, line i is class i), a language model's vocabulary ({@code vocabulary.txt}, line i is token
+   * id i). The trainer writes them into the run directory and into the SavedModel's {@code assets/}.
+   */
+  default Map<String, List<String>> assets() {
+    return Map.of();
+  }
+
   /** Facts about the data for config.json (sizes, shapes, vocabulary, normalisation). */
   Map<String, Object> describeData();
 

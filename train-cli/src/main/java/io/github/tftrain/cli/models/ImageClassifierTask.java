@@ -31,7 +31,7 @@ import org.tensorflow.types.TInt64;
  */
 public final class ImageClassifierTask {
   private final Network<TFloat32> net;
-  private final Placeholder<TFloat32> images;
+  private final Operand<TFloat32> images;
   private final Placeholder<TInt32> labels;
   private final Operand<TFloat32> logits;
   private final Operand<TFloat32> losses;
@@ -42,7 +42,7 @@ public final class ImageClassifierTask {
   private final List<Op> trainTargets;
 
   private ImageClassifierTask(
-      Network<TFloat32> net, Placeholder<TFloat32> images, Placeholder<TInt32> labels, Operand<TFloat32> logits,
+      Network<TFloat32> net, Operand<TFloat32> images, Placeholder<TInt32> labels, Operand<TFloat32> logits,
       Operand<TFloat32> losses, Operand<TFloat32> meanLoss, Operand<TFloat32> top1Error, Operand<TFloat32> top5Error,
       LossAwareOptimizer optimizer, List<Op> trainTargets) {
     this.net = net;
@@ -74,13 +74,24 @@ public final class ImageClassifierTask {
   public static ImageClassifierTask build(
       Graph graph, ModelSpec.ImageClassifier spec, int height, int width, int channels, int classes, Init init,
       long seed, double dropout, OptimizerFactory optimizer) {
+    return build(graph, spec, height, width, channels, classes, init, seed, dropout, optimizer, null);
+  }
+
+  /**
+   * {@link #build} whose {@code images} input, when not fed, is {@code defaultImages} (a SavedModel's preprocessing
+   * of raw pixels); null for a plain placeholder.
+   */
+  public static ImageClassifierTask build(
+      Graph graph, ModelSpec.ImageClassifier spec, int height, int width, int channels, int classes, Init init,
+      long seed, double dropout, OptimizerFactory optimizer, Operand<TFloat32> defaultImages) {
     if (!spec.isWideResNet() && dropout != 0) {
       throw new IllegalArgumentException(spec.name() + " has no dropout layers; dropout must be 0, got " + dropout);
     }
     Network<TFloat32> net = Network.create(graph, modelScope(spec), init, seed);
     Ops tf = net.tf();
-    Placeholder<TFloat32> images =
-        tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, height, width, channels)));
+    Operand<TFloat32> images = defaultImages == null
+        ? tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, height, width, channels)))
+        : tf.withName("images").placeholderWithDefault(defaultImages, Shape.of(-1, height, width, channels));
     Placeholder<TInt32> labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
     Operand<TFloat32> logits =
         spec.isWideResNet()
@@ -175,7 +186,7 @@ public final class ImageClassifierTask {
     return optimizer;
   }
 
-  public Placeholder<TFloat32> images() {
+  public Operand<TFloat32> images() {
     return images;
   }
 

@@ -22,10 +22,13 @@ import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TUint8;
 
 /**
  * Image classification (WideResNet, CIFAR ResNets): cross-entropy on labels, random crop + flip, top-1/top-5 error
@@ -101,8 +104,44 @@ final class ClassifierJob implements TrainingJob {
   }
 
   private ImageClassifierTask build(Graph g, OptimizerFactory factory) {
+    return build(g, factory, null);
+  }
+
+  private ImageClassifierTask build(Graph g, OptimizerFactory factory, Operand<TFloat32> defaultImages) {
     return ImageClassifierTask.build(g, spec, train.height(), train.width(), train.channels(), train.classes(),
-        Init.parse(config.init()), config.seed(), config.dropout(), factory);
+        Init.parse(config.init()), config.seed(), config.dropout(), factory, defaultImages);
+  }
+
+  /** The images as the dataset stores them: IDX 28x28x1, CIFAR and image folders 32x32x3 (the readers' output). */
+  private int[] rawShape() {
+    return config.dataFormat().equals("idx") ? new int[] {28, 28, 1} : new int[] {train.height(), train.width(), 3};
+  }
+
+  /**
+   * Raw pixels to the network's input, as the training pipeline prepares them: padded with black to 32x32 (centred),
+   * grey repeated into three channels, then {@code (p / 255 - mean_c) / std_c} in float64 rounded to float32 (the
+   * pipeline's lookup table holds exactly these values).
+   */
+  private Operand<TFloat32> preprocess(Ops tf, Operand<TUint8> pixels, int[] raw) {
+    Operand<TFloat64> x = tf.dtypes.cast(pixels, TFloat64.class);
+    int top = (train.height() - raw[0]) / 2;
+    int left = (train.width() - raw[1]) / 2;
+    if (top > 0 || left > 0) {
+      x = tf.pad(x, tf.constant(new int[][] {{0, 0}, {top, train.height() - raw[0] - top},
+          {left, train.width() - raw[1] - left}, {0, 0}}), tf.constant(0.0));
+    }
+    if (raw[2] == 1) {
+      x = tf.concat(List.of(x, x, x), tf.constant(3));
+    }
+    double[] mean = new double[3];
+    double[] std = new double[3];
+    for (int c = 0; c < 3; c++) {
+      mean[c] = stats.mean(c);
+      std[c] = stats.std(c);
+    }
+    Operand<TFloat64> scaled = tf.math.div(x, tf.constant(255.0));
+    Operand<TFloat64> normalized = tf.math.div(tf.math.sub(scaled, tf.constant(mean)), tf.constant(std));
+    return tf.withName("preprocessed").dtypes.cast(normalized, TFloat32.class);
   }
 
   @Override
@@ -200,9 +239,13 @@ final class ClassifierJob implements TrainingJob {
   @Override
   public void exportSavedModel(String checkpointPrefix, Path out) throws IOException {
     try (Graph export = new Graph()) {
-      ImageClassifierTask exported = build(export, Exports.portable(optimizer));
-      EvaluationSwap swap = EvaluationSwap.of(export, List.of(exported.optimizer()));
       Ops tf = Ops.create(export);
+      int[] raw = rawShape();
+      Placeholder<TUint8> pixels = tf.withName("pixels").placeholder(TUint8.class,
+          Placeholder.shape(Shape.of(-1, raw[0], raw[1], raw[2])));
+      ImageClassifierTask exported =
+          build(export, Exports.portable(optimizer), preprocess(tf.withSubScope("preprocess"), pixels, raw));
+      EvaluationSwap swap = EvaluationSwap.of(export, List.of(exported.optimizer()));
       Operand<TFloat32> probabilities = tf.withName("probabilities").nn.softmax(exported.logits());
       Operand<TFloat32> features = Exports.features(exported.logits());
       try (Session session = new Session(export)) {
@@ -210,6 +253,9 @@ final class ClassifierJob implements TrainingJob {
         EvaluationWeights.load(session, swap);
         Exports.write(session, out,
             Exports.signature("serving_default",
+                Map.of("pixels", pixels),
+                Map.of("logits", exported.logits(), "probabilities", probabilities, "features", features)),
+            Exports.signature("serving_normalized",
                 Map.of("images", exported.images()),
                 Map.of("logits", exported.logits(), "probabilities", probabilities, "features", features)),
             Exports.signature("train",
@@ -218,6 +264,11 @@ final class ClassifierJob implements TrainingJob {
                 Map.of("loss", Exports.after(tf, "train_loss", exported.trainTargets(), exported.meanLoss()))));
       }
     }
+  }
+
+  @Override
+  public Map<String, List<String>> assets() {
+    return Map.of("classes.txt", train.classNames());
   }
 
   @Override

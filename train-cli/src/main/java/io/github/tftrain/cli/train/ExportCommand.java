@@ -44,6 +44,7 @@ public final class ExportCommand implements Callable<Integer> {
       Checkpoints.deleteTree(partial);
       try {
         open.job.exportSavedModel(open.checkpoint.prefix(), partial);
+        io.github.tftrain.trainer.SavedModels.writeTextFiles(partial.resolve("assets"), open.job.assets());
         Files.move(partial, absolute, StandardCopyOption.ATOMIC_MOVE);
       } finally {
         Checkpoints.deleteTree(partial);

@@ -66,7 +66,8 @@ final class FeatureModel implements AutoCloseable {
   static FeatureModel inception(Path dir) {
     SavedModelBundle bundle = load(dir, "--fid-model");
     try {
-      SessionFunction f = bundle.function(Signature.DEFAULT_KEY);
+      // the generated images are floats in [-1, 1], not raw pixels: the signature on normalised images
+    SessionFunction f = bundle.function("serving_normalized");
       Map<String, Signature.TensorDescription> inputs = f.signature().getInputs();
       Map<String, Signature.TensorDescription> outputs = f.signature().getOutputs();
       if (inputs.size() != 1 || outputs.isEmpty()) {
@@ -102,7 +103,8 @@ final class FeatureModel implements AutoCloseable {
           + mean.length + " channels");
     }
     SavedModelBundle bundle = load(run.savedModel(), "--fid-classifier");
-    SessionFunction f = bundle.function(Signature.DEFAULT_KEY);
+    // the generated images are floats in [-1, 1], not raw pixels: the signature on normalised images
+    SessionFunction f = bundle.function("serving_normalized");
     if (!f.signature().outputNames().contains("features")) {
       bundle.close();
       throw new IllegalArgumentException("--fid-classifier " + runDir + ": its SavedModel has no 'features' output");

@@ -77,6 +77,11 @@ final class LanguageModelJob implements TrainingJob {
   }
 
   @Override
+  public Map<String, List<String>> assets() {
+    return Map.of("vocabulary.txt", corpus.vocabulary().words());
+  }
+
+  @Override
   public Map<String, Object> describeData() {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("layout", corpus.layout().name().toLowerCase(Locale.ROOT));

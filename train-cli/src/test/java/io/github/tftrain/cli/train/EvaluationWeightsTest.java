@@ -276,7 +276,7 @@ class EvaluationWeightsTest {
   private static ReferenceData.Evaluation evaluate(SavedModelBundle bundle, ReferenceData.Images test,
       float[] input) {
     try (TFloat32 images = TFloat32.tensorOf(Shape.of(test.count(), 32, 32, 3), DataBuffers.of(input, true, false));
-        var result = bundle.function("serving_default").call(Map.<String, Tensor>of("images", images))) {
+        var result = bundle.function("serving_normalized").call(Map.<String, Tensor>of("images", images))) {
       return ReferenceData.evaluate(floats((Tensor) result.get("logits").orElseThrow()), 10, test.labels());
     }
   }

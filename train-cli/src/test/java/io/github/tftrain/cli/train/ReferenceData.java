@@ -24,6 +24,32 @@ final class ReferenceData {
    * repeated into R, G and B (what testdata/README.md says the CIFAR copy holds).
    */
   static Images idxPaddedRgb(Path dir, String split) throws IOException {
+    Images raw = idxRaw(dir, split);
+    byte[] grey = raw.pixels();
+    int[] labels = raw.labels();
+    int count = raw.count();
+    int rows = raw.height();
+    int cols = raw.width();
+    int size = 32;
+    int top = (size - rows) / 2;
+    int left = (size - cols) / 2;
+    byte[] out = new byte[count * size * size * 3];
+    for (int i = 0; i < count; i++) {
+      for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < cols; c++) {
+          byte v = grey[(i * rows + r) * cols + c];
+          int at = ((i * size + r + top) * size + c + left) * 3;
+          out[at] = v;
+          out[at + 1] = v;
+          out[at + 2] = v;
+        }
+      }
+    }
+    return new Images(out, labels, count, size, size, 3);
+  }
+
+  /** An IDX split ("train" or "t10k") as stored: 28x28 grey images, one channel. */
+  static Images idxRaw(Path dir, String split) throws IOException {
     byte[] grey;
     int count;
     int rows;
@@ -47,22 +73,7 @@ final class ReferenceData {
         labels[i] = in.readUnsignedByte();
       }
     }
-    int size = 32;
-    int top = (size - rows) / 2;
-    int left = (size - cols) / 2;
-    byte[] out = new byte[count * size * size * 3];
-    for (int i = 0; i < count; i++) {
-      for (int r = 0; r < rows; r++) {
-        for (int c = 0; c < cols; c++) {
-          byte v = grey[(i * rows + r) * cols + c];
-          int at = ((i * size + r + top) * size + c + left) * 3;
-          out[at] = v;
-          out[at + 1] = v;
-          out[at + 2] = v;
-        }
-      }
-    }
-    return new Images(out, labels, count, size, size, 3);
+    return new Images(grey, labels, count, rows, cols, 1);
   }
 
   private static DataInputStream gunzip(Path file) throws IOException {

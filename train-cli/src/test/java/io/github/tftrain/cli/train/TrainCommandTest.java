@@ -148,18 +148,33 @@ class TrainCommandTest {
     assertPng(run.resolve("plots/loss.png"));
     assertPng(run.resolve("plots/metric.png"));
 
-    // The SavedModel, loaded by a fresh JVM, on test images decoded here, reproduces the final evaluation.
+    // The SavedModel, loaded by a fresh JVM with only TensorFlow Java on its class path, reproduces the final
+    // evaluation from the raw test pixels (28x28x1 bytes, as the IDX file holds them; the graph pads, repeats and
+    // normalises) and from images normalised here.
+    ReferenceData.Images raw = ReferenceData.idxRaw(testdata("fashion-mnist"), "t10k");
     ReferenceData.Images test = ReferenceData.idxPaddedRgb(testdata("fashion-mnist"), "t10k");
+    Path pixels = tmp.resolve("pixels.u8");
+    Files.write(pixels, raw.pixels());
     Path images = tmp.resolve("images.f32");
-    Path logitsFile = tmp.resolve("logits.f32");
     ReferenceData.writeFloats(images, ReferenceData.normalise(test, mean, std));
-    Path log = tmp.resolve("child.log");
-    Process child = TrainRuns.java(log, SavedModelLogits.class.getName(), run.resolve("saved_model").toString(),
-        images.toString(), Integer.toString(test.count()), logitsFile.toString());
-    assertEquals(0, TrainRuns.await(child, Duration.ofMinutes(3), log), () -> "child failed:\n" + read(log));
-    float[] logits = ReferenceData.readFloats(logitsFile);
-    assertEquals(test.count() * 10, logits.length);
-    assertFinalEvaluation(metrics, ReferenceData.evaluate(logits, 10, test.labels()));
+    Path source = Path.of("src/test/java/io/github/tftrain/cli/train/SavedModelLogits.java").toAbsolutePath();
+    for (String kind : List.of("pixels", "images")) {
+      Path logitsFile = tmp.resolve(kind + ".logits.f32");
+      Path log = tmp.resolve(kind + ".log");
+      int[] shape = kind.equals("pixels") ? new int[] {28, 28, 1} : new int[] {32, 32, 3};
+      Process child = TrainRuns.javaSourceWithTensorFlowOnly(log, source, run.resolve("saved_model").toString(),
+          kind, (kind.equals("pixels") ? pixels : images).toString(), Integer.toString(test.count()),
+          Integer.toString(shape[0]), Integer.toString(shape[1]), Integer.toString(shape[2]), logitsFile.toString());
+      assertEquals(0, TrainRuns.await(child, Duration.ofMinutes(3), log), () -> "child failed:\n" + read(log));
+      float[] logits = ReferenceData.readFloats(logitsFile);
+      assertEquals(test.count() * 10, logits.length);
+      assertFinalEvaluation(metrics, ReferenceData.evaluate(logits, 10, test.labels()));
+    }
+    // what the outputs mean and how inputs were prepared travel with the SavedModel and the run
+    assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+        Files.readAllLines(run.resolve("saved_model/assets/classes.txt")));
+    assertEquals(Files.readAllLines(run.resolve("classes.txt")),
+        Files.readAllLines(run.resolve("saved_model/assets/classes.txt")));
   }
 
   @Test
@@ -202,7 +217,7 @@ class TrainCommandTest {
     float[] input = ReferenceData.normalise(test, mean, std);
     try (SavedModelBundle bundle = SavedModelBundle.load(run.resolve("saved_model").toString(), "serve");
         TFloat32 images = TFloat32.tensorOf(Shape.of(test.count(), 32, 32, 3), DataBuffers.of(input, true, false));
-        var result = bundle.function("serving_default").call(Map.<String, Tensor>of("images", images))) {
+        var result = bundle.function("serving_normalized").call(Map.<String, Tensor>of("images", images))) {
       float[] logits = floats((TFloat32) result.get("logits").orElseThrow());
       float[] probabilities = floats((TFloat32) result.get("probabilities").orElseThrow());
       TFloat32 features = (TFloat32) result.get("features").orElseThrow();

@@ -74,6 +74,30 @@ final class TrainRuns {
     return pb.start();
   }
 
+  /**
+   * A child JVM running one Java source file (Java's source launcher) with only TensorFlow Java on the class path
+   * (its API, natives, ndarray, JavaCPP and protobuf jars): no tftrain code.
+   */
+  static Process javaSourceWithTensorFlowOnly(Path log, Path source, String... args) throws IOException {
+    List<String> tensorflow = new ArrayList<>();
+    for (String entry : classpath().split(java.io.File.pathSeparator)) {
+      String name = Path.of(entry).getFileName().toString();
+      if (name.matches("(tensorflow-core-(api|native)|ndarray|javacpp|protobuf-java)-.*\\.jar")) {
+        tensorflow.add(entry);
+      }
+    }
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx1g");
+    command.add("-cp");
+    command.add(String.join(java.io.File.pathSeparator, tensorflow));
+    command.add(source.toString());
+    command.addAll(Arrays.asList(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putIfAbsent("TF_CPP_MIN_LOG_LEVEL", "1");
+    return pb.start();
+  }
+
   /** {@code tftrain train ARGS} in a child JVM. */
   static Process startTrain(Path log, String... args) throws IOException {
     String[] all = new String[args.length + 1];
