@@ -11,6 +11,7 @@ import io.github.tftrain.data.ImageDataset;
 import io.github.tftrain.data.ImageFolder;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -20,7 +21,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code tftrain eval}: a run's checkpoint measured on held-out data; the result also goes to DIR/eval.json. */
+/**
+ * {@code tftrain eval}: a run's checkpoint measured on held-out data; the result also goes to
+ * DIR/evaluations/step-N[-DATA].json, one file per checkpoint and data evaluated.
+ */
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
@@ -31,7 +35,7 @@ import picocli.CommandLine.Option;
       "GAN features: --fid-model DIR, a SavedModel taking [N,H,W,3] images in [0,1] and returning feature vectors "
           + "(Inception-v3 pool features: the standard FID), or --fid-classifier RUN, the penultimate features of a "
           + "tftrain classifier run on the same kind of images (a proxy for comparing runs).",
-      "Writes eval.json into the run directory."
+      "Writes evaluations/step-N.json (step-N-DATA.json for --data) into the run directory."
     })
 public final class EvalCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -114,8 +118,13 @@ public final class EvalCommand implements Callable<Integer> {
               + "test images; %s)", runDir, open.checkpoint.step(), d, n, n, features.description()));
         }
       }
-      AtomicFiles.write(open.run.root().resolve("eval.json"),
-          o -> o.write(Json.write(result).getBytes(StandardCharsets.UTF_8)));
+      // one file per checkpoint (and other data) evaluated: evaluations never overwrite each other
+      String name = String.format(Locale.ROOT, "step-%09d", open.checkpoint.step())
+          + (data == null ? "" : "-" + Path.of(data).getFileName().toString().replaceAll("[^A-Za-z0-9._-]", "_"));
+      Path file = open.run.root().resolve("evaluations").resolve(name + ".json");
+      Files.createDirectories(file.getParent());
+      AtomicFiles.write(file, o -> o.write(Json.write(result).getBytes(StandardCharsets.UTF_8)));
+      out.println("written to " + open.run.root().relativize(file));
     }
     return 0;
   }

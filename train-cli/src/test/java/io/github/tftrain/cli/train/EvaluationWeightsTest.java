@@ -93,7 +93,7 @@ class EvaluationWeightsTest {
     // eval of the last checkpoint repeats the final row; export of the mid-run checkpoint holds its EMA
     Cli eval = cli("eval", "--run", run.toString());
     assertEquals(0, eval.code, eval.err);
-    Map<String, Object> result = Json.parseObject(Files.readString(run.resolve("eval.json")));
+    Map<String, Object> result = TrainRuns.lastEvaluation(run);
     for (String column : List.of("test_loss", "test_error", "test_top5_error")) {
       assertEquals(metrics.number(3, column), ((Number) result.get(column)).doubleValue(), 1e-7, column);
     }

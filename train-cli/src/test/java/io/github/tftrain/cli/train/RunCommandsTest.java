@@ -64,7 +64,7 @@ class RunCommandsTest {
   void evalOfTheLastCheckpointRepeatsTheFinalEvaluation() throws IOException {
     Cli e = cli("eval", "--run", classifierRun.toString());
     assertEquals(0, e.code, e.err);
-    Map<String, Object> result = Json.parseObject(Files.readString(classifierRun.resolve("eval.json")));
+    Map<String, Object> result = TrainRuns.lastEvaluation(classifierRun);
     assertEquals(4L, ((Number) result.get("checkpoint_step")).longValue());
     for (String column : List.of("test_loss", "test_error", "test_top5_error")) {
       assertEquals(lastValue(classifierRun, column), ((Number) result.get(column)).doubleValue(), 1e-7, column);
@@ -79,7 +79,7 @@ class RunCommandsTest {
     Cli e = cli("eval", "--run", ganRun.toString(), "--fid-classifier", classifierRun.toString(), "--fid-samples",
         "40");
     assertEquals(0, e.code, e.err);
-    Map<String, Object> result = Json.parseObject(Files.readString(ganRun.resolve("eval.json")));
+    Map<String, Object> result = TrainRuns.lastEvaluation(ganRun);
     double d = ((Number) result.get("frechet_distance")).doubleValue();
     // an untrained generator's noise is far from Fashion-MNIST: clearly positive and finite
     assertTrue(d > 0 && Double.isFinite(d), "distance " + d);

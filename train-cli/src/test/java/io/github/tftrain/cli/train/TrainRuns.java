@@ -98,6 +98,14 @@ final class TrainRuns {
     return pb.start();
   }
 
+  /** The result {@code tftrain eval} wrote last: the highest-named file of evaluations/. */
+  static Map<String, Object> lastEvaluation(Path run) throws IOException {
+    try (Stream<Path> files = Files.list(run.resolve("evaluations"))) {
+      Path last = files.max(java.util.Comparator.naturalOrder()).orElseThrow();
+      return Json.parseObject(Files.readString(last, StandardCharsets.UTF_8));
+    }
+  }
+
   /** {@code tftrain train ARGS} in a child JVM. */
   static Process startTrain(Path log, String... args) throws IOException {
     String[] all = new String[args.length + 1];

@@ -79,7 +79,8 @@ class TrainTabularTest {
     StringWriter out = new StringWriter();
     assertEquals(0, Tftrain.execute(new PrintWriter(out), new PrintWriter(new StringWriter()), "eval", "--run",
         run.toString()));
-    Map<String, Object> evaluated = Json.parseObject(Files.readString(run.resolve("eval.json"),
+    Map<String, Object> evaluated = Json.parseObject(Files.readString(
+        run.resolve("evaluations").resolve(TrainRuns.stepName(200) + ".json"), // 40 steps per epoch, 5 epochs
         StandardCharsets.UTF_8));
     assertEquals(error, ((Number) evaluated.get("eval_error")).doubleValue(), 1e-12);
 
