@@ -1,9 +1,9 @@
 package io.github.tftrain.models;
 
-import static io.github.tftrain.models.layers.Layers.batchNorm;
-import static io.github.tftrain.models.layers.Layers.conv2d;
-import static io.github.tftrain.models.layers.Layers.dense;
-import static io.github.tftrain.models.layers.Layers.relu;
+import static io.github.tftrain.models.Layers.batchNorm;
+import static io.github.tftrain.models.Layers.conv2d;
+import static io.github.tftrain.models.Layers.dense;
+import static io.github.tftrain.models.Layers.relu;
 
 import org.tensorflow.Operand;
 import org.tensorflow.types.family.TFloating;

@@ -1,10 +1,9 @@
 package io.github.tftrain.models;
 
-import static io.github.tftrain.models.layers.Layers.dropout;
-import static io.github.tftrain.models.layers.Layers.embedding;
+import static io.github.tftrain.models.Layers.dropout;
+import static io.github.tftrain.models.Layers.embedding;
 
-import io.github.tftrain.models.layers.Layers;
-import io.github.tftrain.models.layers.Layers.LstmState;
+import io.github.tftrain.models.Layers.LstmState;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;

@@ -1,12 +1,11 @@
 package io.github.tftrain.models;
 
-import static io.github.tftrain.models.layers.Layers.causalSelfAttention;
-import static io.github.tftrain.models.layers.Layers.dense;
-import static io.github.tftrain.models.layers.Layers.dropout;
-import static io.github.tftrain.models.layers.Layers.embedding;
-import static io.github.tftrain.models.layers.Layers.layerNorm;
+import static io.github.tftrain.models.Layers.causalSelfAttention;
+import static io.github.tftrain.models.Layers.dense;
+import static io.github.tftrain.models.Layers.dropout;
+import static io.github.tftrain.models.Layers.embedding;
+import static io.github.tftrain.models.Layers.layerNorm;
 
-import io.github.tftrain.models.layers.Layers;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;

@@ -1,10 +1,10 @@
 package io.github.tftrain.models;
 
-import static io.github.tftrain.models.layers.Layers.batchNorm;
-import static io.github.tftrain.models.layers.Layers.conv2d;
-import static io.github.tftrain.models.layers.Layers.dense;
-import static io.github.tftrain.models.layers.Layers.dropout;
-import static io.github.tftrain.models.layers.Layers.relu;
+import static io.github.tftrain.models.Layers.batchNorm;
+import static io.github.tftrain.models.Layers.conv2d;
+import static io.github.tftrain.models.Layers.dense;
+import static io.github.tftrain.models.Layers.dropout;
+import static io.github.tftrain.models.Layers.relu;
 
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;

@@ -2,7 +2,6 @@ package io.github.tftrain.models;
 
 import static io.github.tftrain.models.NetworkGradients.randomConstant;
 
-import io.github.tftrain.models.layers.Layers;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

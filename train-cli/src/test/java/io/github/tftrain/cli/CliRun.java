@@ -1,5 +1,7 @@
 package io.github.tftrain.cli;
 
+import io.github.tftrain.cli.app.Tftrain;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 

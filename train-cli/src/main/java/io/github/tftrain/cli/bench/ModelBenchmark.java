@@ -1,8 +1,10 @@
 package io.github.tftrain.cli.bench;
 
+import io.github.tftrain.cli.ExitCodes;
+
 import io.github.tftrain.cli.BadInputException;
 import io.github.tftrain.cli.OptimizerSettings;
-import io.github.tftrain.cli.Tftrain;
+
 import io.github.tftrain.cli.Xla;
 import io.github.tftrain.cli.models.GanTask;
 import io.github.tftrain.cli.models.ImageClassifierTask;
@@ -168,7 +170,7 @@ public final class ModelBenchmark implements Callable<Integer> {
         ? "inputs: fixed random tensors built once (no input pipeline in the time)"
         : "inputs: read from " + data + " during the timed steps");
     out.flush();
-    return Tftrain.OK;
+    return ExitCodes.OK;
   }
 
   private record Result(

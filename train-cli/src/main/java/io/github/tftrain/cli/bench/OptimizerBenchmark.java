@@ -1,7 +1,9 @@
 package io.github.tftrain.cli.bench;
 
+import io.github.tftrain.cli.ExitCodes;
+
 import io.github.tftrain.cli.BadInputException;
-import io.github.tftrain.cli.Tftrain;
+
 import io.github.tftrain.cli.Xla;
 import io.github.tftrain.optimizers.Kafisto;
 import io.github.tftrain.optimizers.OptimizerBuilder;
@@ -181,7 +183,7 @@ public final class OptimizerBenchmark implements Callable<Integer> {
     }
     verdicts.forEach(out::println);
     out.flush();
-    return Tftrain.OK;
+    return ExitCodes.OK;
   }
 
   /** What AUTO resolves to here, found by building a throwaway optimizer. */

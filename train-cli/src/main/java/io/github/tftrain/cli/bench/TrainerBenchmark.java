@@ -1,11 +1,13 @@
 package io.github.tftrain.cli.bench;
 
+import io.github.tftrain.cli.ExitCodes;
+
 import io.github.tftrain.trainer.AtomicFiles;
 
 
 import io.github.tftrain.cli.BadInputException;
 import io.github.tftrain.cli.OptimizerSettings;
-import io.github.tftrain.cli.Tftrain;
+
 import io.github.tftrain.cli.models.ImageClassifierTask;
 import io.github.tftrain.cli.models.ModelSpec;
 import io.github.tftrain.cli.models.OptimizerFactory;
@@ -285,7 +287,7 @@ public final class TrainerBenchmark implements Callable<Integer> {
       out.println("wrote " + csv);
       out.flush();
     }
-    return Tftrain.OK;
+    return ExitCodes.OK;
   }
 
   /** Parses and validates --optimizers and --set before anything is built. */

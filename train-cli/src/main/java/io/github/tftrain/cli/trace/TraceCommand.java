@@ -1,11 +1,13 @@
 package io.github.tftrain.cli.trace;
 
+import io.github.tftrain.cli.ExitCodes;
+
 import io.github.tftrain.trainer.AtomicFiles;
 
 
 import io.github.tftrain.cli.BadInputException;
 import io.github.tftrain.cli.OptimizerSettings;
-import io.github.tftrain.cli.Tftrain;
+
 import io.github.tftrain.optimizers.OptimizerBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -123,9 +125,9 @@ public final class TraceCommand implements Callable<Integer> {
           "tftrain trace: the loss became NaN or infinite at step %d; stopped, kept rows 0..%d%n",
           result.nonFiniteStep(), result.nonFiniteStep() - 1);
       err.flush();
-      return Tftrain.FAILED;
+      return ExitCodes.FAILED;
     }
-    return Tftrain.OK;
+    return ExitCodes.OK;
   }
 
   private void writeCsv(List<TraceRun.Row> rows) throws IOException {

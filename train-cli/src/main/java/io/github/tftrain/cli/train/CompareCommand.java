@@ -1,12 +1,14 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.cli.ExitCodes;
+
 import io.github.tftrain.trainer.Plots;
 import io.github.tftrain.trainer.Progress;
 import io.github.tftrain.trainer.Interrupts;
 import io.github.tftrain.trainer.AtomicFiles;
 
 
-import io.github.tftrain.cli.Tftrain;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -125,7 +127,7 @@ public final class CompareCommand implements Callable<Integer> {
     writeTables(root, rows);
     printer.println(Files.readString(root.resolve("comparison.md"), StandardCharsets.UTF_8));
     printer.println("comparison written to " + root);
-    return rows.stream().allMatch(r -> r.exitCode == 0) ? Tftrain.OK : Tftrain.FAILED;
+    return rows.stream().allMatch(r -> r.exitCode == 0) ? ExitCodes.OK : ExitCodes.FAILED;
   }
 
   /** One optimizer's outcome, read back from its run directory. */

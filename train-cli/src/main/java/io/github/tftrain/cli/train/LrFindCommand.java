@@ -1,6 +1,8 @@
 package io.github.tftrain.cli.train;
 
-import io.github.tftrain.cli.Tftrain;
+import io.github.tftrain.cli.ExitCodes;
+
+
 import io.github.tftrain.optimizers.schedule.Schedule;
 import io.github.tftrain.trainer.AtomicFiles;
 import io.github.tftrain.trainer.Json;
@@ -98,7 +100,7 @@ public final class LrFindCommand implements Callable<Integer> {
         + "a tenth of it)%s; results in %s", result.suggestion(), minimum.smoothed(), minimum.lr(),
         result.stoppedEarly() ? "; stopped at lr " + String.format(Locale.ROOT, "%.3g",
             result.points().get(result.points().size() - 1).lr()) + " when the loss diverged" : "", dir));
-    return Tftrain.OK;
+    return ExitCodes.OK;
   }
 
   private static void write(Path dir, LearningRateFinder.Result result, TrainConfig config) throws Exception {

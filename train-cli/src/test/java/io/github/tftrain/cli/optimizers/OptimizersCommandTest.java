@@ -1,10 +1,12 @@
 package io.github.tftrain.cli.optimizers;
 
+import io.github.tftrain.cli.ExitCodes;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.tftrain.cli.Tftrain;
+import io.github.tftrain.cli.app.Tftrain;
 import io.github.tftrain.optimizers.Hyperparameter;
 import io.github.tftrain.optimizers.OptimizerSpec;
 import io.github.tftrain.optimizers.Optimizers;
@@ -92,7 +94,7 @@ class OptimizersCommandTest {
   @Test
   void anUnknownNameIsOneLineAndExitTwo() {
     Cli c = cli("optimizers", "nosuch");
-    assertEquals(Tftrain.BAD_INPUT, c.code);
+    assertEquals(ExitCodes.BAD_INPUT, c.code);
     assertEquals("", c.out);
     String err = c.err.strip();
     assertFalse(err.contains("\n"), err);

@@ -3,7 +3,7 @@ package io.github.tftrain.cli.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.tftrain.cli.Tftrain;
+import io.github.tftrain.cli.app.Tftrain;
 import io.github.tftrain.optimizers.Optimizers;
 import java.io.IOException;
 import java.io.PrintWriter;

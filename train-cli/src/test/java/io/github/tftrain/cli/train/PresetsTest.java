@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.tftrain.cli.Tftrain;
+import io.github.tftrain.cli.app.Tftrain;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

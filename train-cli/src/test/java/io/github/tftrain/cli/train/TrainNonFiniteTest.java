@@ -1,5 +1,7 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.cli.ExitCodes;
+
 import io.github.tftrain.trainer.Training;
 import io.github.tftrain.trainer.RunDirectory;
 import io.github.tftrain.trainer.EventWriter;
@@ -17,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.tftrain.cli.Tftrain;
+
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -136,7 +138,7 @@ class TrainNonFiniteTest {
       assertEquals(4, job.taken, "six steps, two of them skipped");
       assertEquals(6, job.calls);
     }
-    assertEquals(Tftrain.OK, code, out::toString);
+    assertEquals(ExitCodes.OK, code, out::toString);
     assertTrue(out.toString().contains("2 batch(es) were skipped for a non-finite loss or gradient"), out::toString);
     TrainRuns.Metrics metrics = metrics(run.root());
     assertEquals(List.of(2L, 4L, 6L), metrics.steps());
@@ -174,7 +176,7 @@ class TrainNonFiniteTest {
       }
       assertEquals(0, job.taken);
     }
-    assertEquals(Tftrain.FAILED, code, out + "\n" + err);
+    assertEquals(ExitCodes.FAILED, code, out + "\n" + err);
     assertTrue(err.toString().contains("every one of the run's 3 steps had a non-finite loss or gradient: the model "
         + "was never updated, so nothing is exported"), err::toString);
     assertFalse(out.toString().contains("done"), out::toString);

@@ -4,7 +4,7 @@ import static io.github.tftrain.cli.train.TrainRuns.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.tftrain.cli.Tftrain;
+import io.github.tftrain.cli.app.Tftrain;
 import io.github.tftrain.data.IdxReader;
 import io.github.tftrain.data.ImageDataset;
 import io.github.tftrain.trainer.Json;

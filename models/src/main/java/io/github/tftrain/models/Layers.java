@@ -1,6 +1,5 @@
-package io.github.tftrain.models.layers;
+package io.github.tftrain.models;
 
-import io.github.tftrain.models.Network;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;

@@ -1,4 +1,4 @@
-package io.github.tftrain.cli;
+package io.github.tftrain.cli.app;
 
 import java.util.ArrayList;
 import java.util.List;

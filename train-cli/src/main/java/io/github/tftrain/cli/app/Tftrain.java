@@ -1,4 +1,7 @@
-package io.github.tftrain.cli;
+package io.github.tftrain.cli.app;
+
+import io.github.tftrain.cli.BadInputException;
+import io.github.tftrain.cli.ExitCodes;
 
 import io.github.tftrain.trainer.Errors;
 import io.github.tftrain.trainer.RunFailedException;
@@ -29,12 +32,6 @@ import picocli.CommandLine.Command;
       HelpCommand.class})
 public final class Tftrain implements Runnable {
 
-  /** Success. */
-  public static final int OK = 0;
-  /** The run failed (a diverging loss, an I/O error). */
-  public static final int FAILED = 1;
-  /** Bad flags, keys, values or input files. */
-  public static final int BAD_INPUT = 2;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -65,7 +62,7 @@ public final class Tftrain implements Runnable {
       CommandLine failed = e.getCommandLine();
       String name = failed == cli ? "tftrain" : "tftrain " + failed.getCommandName();
       failed.getErr().println(name + ": " + e.getMessage() + " (see " + name + " --help)");
-      return BAD_INPUT;
+      return ExitCodes.BAD_INPUT;
     });
     int code = cli.execute(args);
     out.flush();
@@ -92,22 +89,22 @@ public final class Tftrain implements Runnable {
         || e instanceof io.github.tftrain.data.DataFormatException
         || e instanceof java.nio.file.NoSuchFileException) {
       cli.getErr().println(name + (e instanceof java.io.IOException io ? Errors.describe(io) : e.getMessage()));
-      return BAD_INPUT;
+      return ExitCodes.BAD_INPUT;
     }
     if (e instanceof RunFailedException) {
       cli.getErr().println(name + e.getMessage());
-      return FAILED;
+      return ExitCodes.FAILED;
     }
     if (e instanceof java.io.IOException io) {
       cli.getErr().println(name + Errors.describe(io));
-      return FAILED;
+      return ExitCodes.FAILED;
     }
     if (e instanceof org.tensorflow.exceptions.TensorFlowException) {
       cli.getErr().println(name + "TensorFlow: " + Errors.withoutOomHint(String.valueOf(e.getMessage())));
-      return FAILED;
+      return ExitCodes.FAILED;
     }
     cli.getErr().println(name + e.getClass().getSimpleName() + ": " + e.getMessage());
-    return FAILED;
+    return ExitCodes.FAILED;
   }
 
 
