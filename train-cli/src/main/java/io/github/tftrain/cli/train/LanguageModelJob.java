@@ -76,6 +76,129 @@ final class LanguageModelJob implements TrainingJob {
     return graph;
   }
 
+  /**
+   * Generates text from a checkpoint: the prompt's tokens are fed first (an empty prompt starts after an end of
+   * sentence), then {@code words} tokens are drawn one at a time from softmax(logits / temperature), restricted to the
+   * {@code topK} most likely (0: all), with a {@link java.util.Random} of {@code seed}, so a seed gives the same text.
+   * The LSTM carries its state from token to token (a graph of one token per step); the Transformer sees the last
+   * bptt tokens (left-padded with the end-of-sentence token). Runs on the optimizer's evaluation weights.
+   *
+   * @throws IllegalArgumentException for a prompt word outside the vocabulary (and no {@code <unk>}), a
+   *     temperature that is not positive or a negative top-k
+   */
+  public List<String> sample(String checkpointPrefix, List<String> prompt, int words, double temperature, int topK,
+      long seed) {
+    if (!(temperature > 0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException("--temperature must be a finite number > 0, got " + temperature);
+    }
+    if (topK < 0) {
+      throw new IllegalArgumentException("--top-k must be >= 0 (0: every token), got " + topK);
+    }
+    io.github.tftrain.data.Vocabulary vocabulary = corpus.vocabulary();
+    String end = vocabulary.contains("<eos>") ? "<eos>" : vocabulary.word(0);
+    List<Integer> context = new ArrayList<>();
+    for (String word : prompt) {
+      if (vocabulary.contains(word)) {
+        context.add(vocabulary.id(word));
+      } else if (vocabulary.contains("<unk>")) {
+        context.add(vocabulary.id("<unk>"));
+      } else {
+        throw new IllegalArgumentException("--prompt: '" + word + "' is not in the vocabulary");
+      }
+    }
+    if (context.isEmpty()) {
+      context.add(vocabulary.id(end));
+    }
+    int size = vocabulary.size();
+    int window = spec.transformer() ? config.bptt() : 1;
+    java.util.Random random = new java.util.Random(seed);
+    List<String> out = new ArrayList<>();
+    try (Graph g = new Graph()) {
+      LanguageModelTask model = LanguageModelTask.build(g, spec, size, 1, window, Init.parse(config.init()),
+          config.seed(), config.dropout(), Exports.portable(optimizer));
+      EvaluationSwap swap = EvaluationSwap.of(g, List.of(model.optimizer()));
+      try (Session session = new Session(g)) {
+        session.restore(checkpointPrefix);
+        EvaluationWeights.load(session, swap);
+        List<org.tensorflow.Tensor> state = new ArrayList<>();
+        try {
+          int fed = 0; // LSTM: tokens of the context already fed
+          for (int produced = 0; produced < words; produced++) {
+            float[] logits;
+            if (spec.transformer()) {
+              int[] ids = new int[window];
+              for (int i = 0; i < window; i++) {
+                int at = context.size() - window + i;
+                ids[i] = at >= 0 ? context.get(at) : vocabulary.id(end);
+              }
+              logits = lastLogits(session, model, ids, state, size);
+            } else {
+              logits = null;
+              while (fed < context.size()) {
+                logits = lastLogits(session, model, new int[] {context.get(fed++)}, state, size);
+              }
+            }
+            int next = draw(logits, temperature, topK, random);
+            context.add(next);
+            out.add(vocabulary.word(next));
+          }
+        } finally {
+          state.forEach(org.tensorflow.Tensor::close);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Runs one window; returns the logits of its last position and replaces {@code state} with the final state. */
+  private static float[] lastLogits(Session session, LanguageModelTask model, int[] ids,
+      List<org.tensorflow.Tensor> state, int size) {
+    try (TInt32 input = TInt32.tensorOf(org.tensorflow.ndarray.Shape.of(1, ids.length),
+        org.tensorflow.ndarray.buffer.DataBuffers.of(ids, true, false))) {
+      Session.Runner runner = session.runner().feed(model.inputs(), input).fetch(model.logits());
+      for (int i = 0; i < state.size(); i++) {
+        runner.feed(model.initialStates().get(i), state.get(i));
+      }
+      model.finalStates().forEach(runner::fetch);
+      org.tensorflow.Result result = runner.run();
+      TFloat32 logits = (TFloat32) result.get(0);
+      float[] all = new float[(int) logits.shape().size()];
+      logits.asRawTensor().data().asFloats().read(all);
+      logits.close();
+      state.forEach(org.tensorflow.Tensor::close);
+      state.clear();
+      for (int i = 1; i < result.size(); i++) {
+        state.add(result.get(i));
+      }
+      return java.util.Arrays.copyOfRange(all, all.length - size, all.length);
+    }
+  }
+
+  /** A token drawn from softmax(logits / temperature) over the top-k logits (ties broken by the lower id). */
+  static int draw(float[] logits, double temperature, int topK, java.util.Random random) {
+    Integer[] order = new Integer[logits.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b);
+    int keep = topK == 0 ? logits.length : Math.min(topK, logits.length);
+    double max = logits[order[0]] / temperature;
+    double[] weights = new double[keep];
+    double total = 0;
+    for (int i = 0; i < keep; i++) {
+      weights[i] = Math.exp(logits[order[i]] / temperature - max);
+      total += weights[i];
+    }
+    double u = random.nextDouble() * total;
+    for (int i = 0; i < keep; i++) {
+      u -= weights[i];
+      if (u < 0) {
+        return order[i];
+      }
+    }
+    return order[keep - 1];
+  }
+
   @Override
   public Map<String, List<String>> assets() {
     return Map.of("vocabulary.txt", corpus.vocabulary().words());
