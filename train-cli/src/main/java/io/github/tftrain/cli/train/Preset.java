@@ -33,7 +33,8 @@ public final class Preset {
   static final Set<String> KEYS =
       Set.of("description", "expects-data", "data", "model", "optimizer", "epochs", "steps", "batch-size",
           "schedule", "weight-decay", "seed", "init", "augment", "dropout", "n-critic", "lambda", "bptt",
-          "clip-norm", "eval-every", "precision", "log-every");
+          "clip-norm", "eval-every", "precision", "log-every", "checkpoint-every", "keep-checkpoints", "on-nan", "xla",
+          "early-stopping");
 
   private final String source;
   private final Map<String, String> values;

@@ -124,7 +124,7 @@ final class Settings {
     String init = pick("init", flags.init, defaultInit);
     Init.parse(init);
     boolean augment = spec instanceof ModelSpec.ImageClassifier
-        && number("augment", flags.augment, true, Boolean::parseBoolean);
+        && number("augment", flags.augment, true, Settings::strictBoolean);
     double defaultDropout = spec instanceof ModelSpec.LanguageModel lm ? lm.dropout() : 0;
     double dropout = number("dropout", flags.dropout, defaultDropout, Double::parseDouble);
     if (!(dropout >= 0 && dropout < 1)) {
@@ -144,18 +144,19 @@ final class Settings {
     int bptt = (int) positive("--bptt", number("bptt", flags.bptt, 35, Integer::parseInt));
     int evalEvery = (int) positive("--eval-every", number("eval-every", flags.evalEvery, 1, Integer::parseInt));
     int logEvery = (int) positive("--log-every", number("log-every", flags.logEvery, 50, Integer::parseInt));
-    int checkpointEvery = flags.checkpointEvery == null ? 0 : flags.checkpointEvery;
+    int checkpointEvery = number("checkpoint-every", flags.checkpointEvery, 0, Integer::parseInt);
     if (checkpointEvery < 0) {
       throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
     }
-    int keep = (int) positive("--keep-checkpoints", flags.keepCheckpoints == null ? 3 : flags.keepCheckpoints);
-    String onNan = flags.onNan == null ? "stop" : flags.onNan.toLowerCase(Locale.ROOT);
+    int keep = (int) positive("--keep-checkpoints",
+        number("keep-checkpoints", flags.keepCheckpoints, 3, Integer::parseInt));
+    String onNan = pick("on-nan", flags.onNan, "stop").toLowerCase(Locale.ROOT);
     if (!onNan.equals("stop") && !onNan.equals("skip")) {
-      throw new IllegalArgumentException("--on-nan must be stop or skip, got '" + flags.onNan + "'");
+      throw new IllegalArgumentException("--on-nan must be stop or skip, got '" + onNan + "'");
     }
     String precision = pick("precision", flags.precision, "float32");
     io.github.tftrain.cli.models.SessionConfigs.Precision.parse(precision);
-    boolean xla = flags.xla != null && flags.xla;
+    boolean xla = number("xla", flags.xla, false, Settings::strictBoolean);
     return new TrainConfig(spec.name(), data.toString(), format, optimizer, hyper, epochs, steps, batch,
         schedule.text(), seed, init, augment, dropout, nCritic, lambda, bptt, evalEvery, logEvery, checkpointEvery,
         keep, onNan, precision, xla, preset == null ? "" : preset.source(), initFrom(flags),
@@ -178,13 +179,13 @@ final class Settings {
     return run.toString();
   }
 
-  /** --early-stopping, checked (METRIC:PATIENCE[:MIN_DELTA]), or empty. */
-  private static String earlyStopping(TrainCommand.TrainOptions options) {
-    if (options.earlyStopping == null) {
-      return "";
+  /** --early-stopping (or the preset's early-stopping), checked (METRIC:PATIENCE[:MIN_DELTA]), or empty. */
+  private String earlyStopping(TrainCommand.TrainOptions options) {
+    String value = pick("early-stopping", options.earlyStopping, "");
+    if (!value.isEmpty()) {
+      io.github.tftrain.trainer.EarlyStopping.parse(value);
     }
-    io.github.tftrain.trainer.EarlyStopping.parse(options.earlyStopping);
-    return options.earlyStopping.strip();
+    return value.strip();
   }
 
   /** The flag, else the preset's value, else the default. */
@@ -196,6 +197,14 @@ final class Settings {
       return preset.get(key).get();
     }
     return fallback;
+  }
+
+  /** true or false (any case); anything else is an error, not false. */
+  private static Boolean strictBoolean(String text) {
+    if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+      return Boolean.valueOf(text);
+    }
+    throw new IllegalArgumentException("expected true or false, got '" + text + "'");
   }
 
   private <T> T number(String key, T flag, T fallback, Function<String, T> parser) {
