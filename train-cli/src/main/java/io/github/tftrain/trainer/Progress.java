@@ -30,8 +30,8 @@ public final class Progress {
   }
 
   /** During an epoch, after a step. */
-  public void step(int epoch, int epochs, long batch, long batches, double loss, double throughput, String unit,
-      double etaSeconds) {
+  public void step(int epoch, int epochs, long batch, long batches, String label, double loss, double throughput,
+      String unit, double etaSeconds) {
     if (quiet) {
       return;
     }
@@ -44,13 +44,13 @@ public final class Progress {
       int width = 24;
       int filled = (int) Math.round(width * (double) batch / Math.max(1, batches));
       String bar = "=".repeat(Math.max(0, filled - 1)) + (filled > 0 ? ">" : "") + " ".repeat(width - filled);
-      out.printf(Locale.ROOT, "\repoch %s [%s] %d/%d  loss %.4f  %.0f %s  ETA %s   ", epochLabel(epoch, epochs), bar,
-          batch, batches, loss, throughput, unit, duration(etaSeconds));
+      out.printf(Locale.ROOT, "\repoch %s [%s] %d/%d  %s %.4f  %.0f %s  ETA %s   ", epochLabel(epoch, epochs), bar,
+          batch, batches, label, loss, throughput, unit, duration(etaSeconds));
       out.flush();
       lineOpen = true;
     } else if (since >= plainEverySeconds) {
-      out.printf(Locale.ROOT, "epoch %s  batch %d/%d  loss %.4f  %.0f %s  ETA %s%n", epochLabel(epoch, epochs), batch,
-          batches, loss, throughput, unit, duration(etaSeconds));
+      out.printf(Locale.ROOT, "epoch %s  batch %d/%d  %s %.4f  %.0f %s  ETA %s%n", epochLabel(epoch, epochs), batch,
+          batches, label, loss, throughput, unit, duration(etaSeconds));
       out.flush();
     } else {
       return;

@@ -246,8 +246,8 @@ public final class Training {
         // that a longer run made of it (--resume --steps N) takes the very batches a longer run from the start would.
         boolean closing = epochEnd || runEnd;
         progress.step(state.epoch, epochs, state.batch, Math.min(perEpoch, total - (state.step - state.batch)),
-            runningLoss(state, columns), job.itemsPerStep() / recentSecondsPerStep, job.throughputUnit(),
-            recentSecondsPerStep * (total - state.step));
+            lossLabel(columns), runningLoss(state, columns), job.itemsPerStep() / recentSecondsPerStep,
+            job.throughputUnit(), recentSecondsPerStep * (total - state.step));
         if (!closing && state.step % config.logEvery() == 0) {
           writeRow(metrics, state, columns, windowSeconds, null);
           windowSeconds = 0;
@@ -257,9 +257,10 @@ public final class Training {
           // The evaluation (and the GAN's sample grid) sees the optimizers' evaluation weights; the training
           // weights are back in the variables before anything else runs, the checkpoint below included.
           int epochIndex = state.epoch;
+          long stepNow = state.step;
           double[] eval = evaluationWeights(() -> {
             double[] evaluation = evaluate ? job.evaluate(session) : null;
-            job.afterEpoch(session, epochIndex, run, events);
+            job.afterEpoch(session, epochIndex, stepNow, run, events);
             return evaluation;
           });
           double epochThroughput = job.itemsPerStep() * (double) epochSteps / Math.max(epochSeconds, 1e-9);
@@ -271,9 +272,9 @@ public final class Training {
             state.lastEval = eval;
             best = updateBest(state, eval);
           }
-          String summary = String.format(Locale.ROOT, "epoch %s  step %d  train loss %.4f  %.0f %s  %s",
-              Progress.epochLabel(state.epoch, epochs), state.step, trainLoss, epochThroughput, job.throughputUnit(),
-              Progress.duration(epochSeconds));
+          String summary = String.format(Locale.ROOT, "epoch %s  step %d  train %s %.4f  %.0f %s  %s",
+              Progress.epochLabel(state.epoch, epochs), state.step, lossLabel(columns), trainLoss, epochThroughput,
+              job.throughputUnit(), Progress.duration(epochSeconds));
           if (eval != null) {
             summary += "  " + job.describeEvaluation(eval) + (best ? " (best)" : "");
           }
@@ -320,6 +321,11 @@ public final class Training {
       progress.line("done" + result + "; run directory " + run.root());
       return Outcome.DONE;
     }
+  }
+
+  /** The first training column's name for progress lines: "loss", or the GAN's "critic loss". */
+  private static String lossLabel(List<TrainingJob.Column> columns) {
+    return columns.get(0).name().replace('_', ' ');
   }
 
   private static double runningLoss(State state, List<TrainingJob.Column> columns) {

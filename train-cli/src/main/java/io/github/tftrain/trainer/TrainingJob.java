@@ -74,8 +74,14 @@ public interface TrainingJob extends AutoCloseable {
   /** Evaluates on the held-out split: the values of {@link #evalColumns()}. */
   double[] evaluate(Session session);
 
-  /** After each epoch's evaluation (GAN sample grids). */
-  public default void afterEpoch(Session session, int epoch, RunDirectory run, EventWriter events) throws IOException {}
+  /**
+   * After each epoch's evaluation (GAN sample grids).
+   *
+   * @param epoch the epoch that ended (0-based)
+   * @param step the global step, where TensorBoard puts what this logs (next to the scalars of that step)
+   */
+  public default void afterEpoch(Session session, int epoch, long step, RunDirectory run, EventWriter events)
+      throws IOException {}
 
   /** State beyond the graph's variables that a checkpoint must keep (the LSTM's carried state), into {@code dir}. */
   public default Map<String, Object> saveState(Path dir) throws IOException {

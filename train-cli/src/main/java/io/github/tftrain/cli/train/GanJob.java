@@ -181,13 +181,14 @@ final class GanJob implements TrainingJob {
   }
 
   @Override
-  public void afterEpoch(Session session, int epochIndex, RunDirectory run, EventWriter events) throws IOException {
+  public void afterEpoch(Session session, int epochIndex, long step, RunDirectory run, EventWriter events)
+      throws IOException {
     float[] samples = task.samples(session, SAMPLE_KEY);
     int n = Math.min(64, config.batchSize());
     Plots.grid(samples, n, 32, 32, 3, run.plots().resolve(String.format(Locale.ROOT, "samples-epoch-%03d.png",
         epochIndex + 1)));
     if (events != null) {
-      events.images("samples", epochIndex + 1, samples, Math.min(16, n), 32, 32, 3);
+      events.images("samples", step, samples, Math.min(16, n), 32, 32, 3);
     }
   }
 

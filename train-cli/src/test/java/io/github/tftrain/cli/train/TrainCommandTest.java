@@ -315,6 +315,8 @@ class TrainCommandTest {
     TrainRuns.Cli cli = train("--model", "dcgan", "--data", "testdata/fashion-mnist-cifar10", "--optimizer", "adam",
         "--batch-size", "8", "--n-critic", "1", "--steps", "2", "--log-every", "1", "--run-dir", run.toString());
     assertEquals(0, cli.exitCode(), cli::toString);
+    // the progress names the GAN's first column (the critic's loss) instead of calling it "train loss"
+    assertTrue(cli.out().contains("train critic loss "), cli::toString);
 
     Map<String, Object> train = trainSettings(run);
     assertEquals("dcgan", train.get("model"));
