@@ -93,6 +93,21 @@ public final class Trainer {
     return run(true);
   }
 
+  /**
+   * The learning-rate range test ({@link LearningRateFinder}) on this trainer's model, training data and optimizer:
+   * from the initial weights, the learning rate grows exponentially from {@code start} to {@code end} over
+   * {@code steps} steps. Writes nothing; the run directory is not used.
+   */
+  public LearningRateFinder.Result findLearningRate(double start, double end, long steps) {
+    io.github.tftrain.optimizers.schedule.Schedule sweep =
+        io.github.tftrain.optimizers.schedule.Schedule.exponential(start, end, steps);
+    try (ModelJob job = new ModelJob(model, train, null, optimizer.copy().lr(sweep), seed);
+        Session session = new Session(job.graph(), sessionConfig(threads))) {
+      session.initialize();
+      return LearningRateFinder.run(job, session, sweep::valueAt, steps);
+    }
+  }
+
   private Outcome run(boolean resume) throws IOException {
     try (Interrupts interrupts = Interrupts.install();
         ModelJob job = new ModelJob(model, train, evaluation, optimizer, seed)) {

@@ -157,6 +157,29 @@ class TrainerUsageTest {
     assertTrue(Files.isRegularFile(tmp.resolve("run/saved_model/saved_model.pb")));
   }
 
+  /**
+   * The range test from the library on the README's model: plain SGD from 1e-4 to 1e3 over 60 steps. The suggestion
+   * is a tenth of the rate at the lowest smoothed loss (recomputed here from the points), and SGD diverges before 1e3.
+   */
+  @Test
+  void findsALearningRateFromTheLibrary(@TempDir Path tmp) throws Exception {
+    ArrayData trainData = data("train").batchSize(64).shuffle(7).dropLast(true).build();
+    var result = Trainer.builder().model(MLP).train(trainData).optimizer(Optimizers.builder("sgd"))
+        .runDirectory(tmp.resolve("unused")).build().findLearningRate(1e-4, 1e3, 60);
+    double lowest = Double.POSITIVE_INFINITY;
+    double lr = Double.NaN;
+    for (var point : result.points()) {
+      if (point.smoothed() < lowest) {
+        lowest = point.smoothed();
+        lr = point.lr();
+      }
+    }
+    assertEquals(lr / 10, result.suggestion(), 1e-15);
+    assertTrue(result.stoppedEarly(), "SGD diverges before a rate of 1000");
+    assertTrue(result.suggestion() > 1e-3 && result.suggestion() < 10, "suggested " + result.suggestion());
+    assertTrue(!Files.exists(tmp.resolve("unused")), "nothing written");
+  }
+
   /** The README's trainer example is this test's code, word for word (whitespace aside). */
   @Test
   void readmeShowsThisCode() throws IOException {
