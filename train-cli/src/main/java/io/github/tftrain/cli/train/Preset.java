@@ -30,11 +30,14 @@ import java.util.Set;
  */
 public final class Preset {
   /** The keys a preset may set (besides the per-optimizer ones). */
-  static final Set<String> KEYS =
-      Set.of("description", "expects-data", "data", "model", "optimizer", "epochs", "steps", "batch-size",
-          "schedule", "weight-decay", "seed", "init", "augment", "dropout", "n-critic", "lambda", "bptt",
-          "clip-norm", "eval-every", "precision", "log-every", "checkpoint-every", "keep-checkpoints", "on-nan", "xla",
-          "early-stopping");
+  /** The keys a preset may set: every run setting's (from TrainOptions' declarations) and the preset's own. */
+  static final Set<String> KEYS = keys();
+
+  private static Set<String> keys() {
+    Set<String> keys = new java.util.TreeSet<>(TrainCommand.TrainOptions.presetKeys());
+    keys.addAll(Set.of("description", "expects-data"));
+    return Set.copyOf(keys);
+  }
 
   private final String source;
   private final Map<String, String> values;

@@ -7,8 +7,11 @@ import io.github.tftrain.cli.OptimizerSettings;
 import io.github.tftrain.cli.Xla;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -194,29 +197,55 @@ public final class TrainCommand implements Callable<Integer> {
         description = "The run directory (default runs/MODEL-OPTIMIZER-TIMESTAMP); must be new unless --resume.")
     String runDir;
 
-    /** The settings flags given (for --resume's check), --epochs and --steps included or not. */
-    String settingsGiven(boolean withLength) {
-      StringBuilder given = new StringBuilder();
-      Object[][] all = {
-        {"--preset", preset}, {"--model", model}, {"--data", data}, {"--optimizer", optimizer}, {"--lr", lr},
-        {"--epochs", withLength ? epochs : null}, {"--steps", withLength ? steps : null},
-        {"--batch-size", batchSize}, {"--schedule", schedule},
-        {"--weight-decay", weightDecay}, {"--clip-norm", clipNorm}, {"--seed", seed}, {"--init", init},
-        {"--augment", augment}, {"--dropout", dropout}, {"--n-critic", nCritic}, {"--lambda", lambda},
-        {"--bptt", bptt}, {"--precision", precision}, {"--xla", xla}, {"--eval-every", evalEvery},
-        {"--log-every", logEvery}, {"--checkpoint-every", checkpointEvery}, {"--keep-checkpoints", keepCheckpoints},
-        {"--on-nan", onNan}, {"--init-from", initFrom},
-        {"--early-stopping", earlyStopping}
-      };
-      for (Object[] o : all) {
-        if (o[1] != null) {
-          given.append(given.length() == 0 ? "" : ", ").append(o[0]);
+    /**
+     * The options that are not preset keys: the preset itself, the optimizer's keys (presets: lr.OPT, set.OPT.KEY),
+     * where the run goes and the weights it starts from (a run's, not a recipe's).
+     */
+    private static final Set<String> NOT_PRESET_KEYS = Set.of("--preset", "--set", "--lr", "--run-dir", "--init-from");
+
+    /** This class's options, by their first name: the one declaration every list of run settings comes from. */
+    private static List<java.lang.reflect.Field> optionFields() {
+      List<java.lang.reflect.Field> fields = new ArrayList<>();
+      for (java.lang.reflect.Field field : TrainOptions.class.getDeclaredFields()) {
+        if (field.isAnnotationPresent(Option.class)) {
+          fields.add(field);
         }
       }
-      if (!set.isEmpty()) {
-        given.append(given.length() == 0 ? "" : ", ").append("--set");
+      return fields;
+    }
+
+    /** The preset keys of the run settings: each option's long name without the dashes, but NOT_PRESET_KEYS. */
+    static Set<String> presetKeys() {
+      Set<String> keys = new java.util.TreeSet<>();
+      for (java.lang.reflect.Field field : optionFields()) {
+        String name = field.getAnnotation(Option.class).names()[0];
+        if (!NOT_PRESET_KEYS.contains(name)) {
+          keys.add(name.substring(2));
+        }
       }
-      return given.toString();
+      return keys;
+    }
+
+    /** The settings flags given (for --resume's check; not --run-dir), --epochs and --steps included or not. */
+    String settingsGiven(boolean withLength) {
+      List<String> given = new ArrayList<>();
+      for (java.lang.reflect.Field field : optionFields()) {
+        String name = field.getAnnotation(Option.class).names()[0];
+        if (name.equals("--run-dir") || (!withLength && (name.equals("--epochs") || name.equals("--steps")))) {
+          continue; // --run-dir names the run to resume, it is not one of its settings
+        }
+        Object value;
+        try {
+          value = field.get(this);
+        } catch (IllegalAccessException e) {
+          throw new IllegalStateException(e);
+        }
+        if (value != null && !(value instanceof Map<?, ?> map && map.isEmpty())) {
+          given.add(name);
+        }
+      }
+      given.sort(null); // reflection gives no guaranteed order: messages list the flags alphabetically
+      return String.join(", ", given);
     }
   }
 }

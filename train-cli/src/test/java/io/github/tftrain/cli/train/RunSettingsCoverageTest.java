@@ -15,10 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * Every run setting (each option of {@code TrainOptions}) can be given three ways and is recorded: as a preset key,
- * in config.json's "train" object and in {@code train --help}. A setting added to one place and forgotten in another
- * (as checkpoint-every, keep-checkpoints, on-nan and xla once were in presets) fails here; a preset value is used
- * when no flag overrides it.
+ * Every run setting (each option of {@code TrainOptions}, the one declaration the preset keys and --resume's check
+ * are derived from) can be given three ways and is recorded: as a preset key, in config.json's "train" object and in
+ * {@code train --help}. A setting that config.json forgets (or that a hand-written list drops, as presets once dropped
+ * checkpoint-every, keep-checkpoints, on-nan and xla) fails here; a preset value is used when no flag overrides it.
  */
 class RunSettingsCoverageTest {
   /** Options that are not stand-alone settings, and where they go instead. */
