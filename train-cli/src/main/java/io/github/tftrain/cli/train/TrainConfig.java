@@ -2,6 +2,7 @@ package io.github.tftrain.cli.train;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every resolved setting of a training run: built-in defaults, then the preset, then the flags. Written to the run
@@ -95,37 +96,31 @@ public record TrainConfig(
     return steps > 0 ? steps : epochs * stepsPerEpoch;
   }
 
-  /** The settings as an ordered map (config.json's "train" object). */
+  /**
+   * The settings as an ordered map (config.json's "train" object): one entry per record component, in declaration
+   * order, named in snake case (batchSize: batch_size). The record's components are the one list of what config.json
+   * records; {@link #fromMap} reads it back the same way.
+   */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("model", model);
-    m.put("data", data);
-    m.put("data_format", dataFormat);
-    m.put("optimizer", optimizer);
-    m.put("hyperparameters", new LinkedHashMap<>(hyperparameters)); // order matters (variable groups)
-    m.put("epochs", epochs);
-    m.put("steps", steps);
-    m.put("batch_size", batchSize);
-    m.put("schedule", schedule);
-    m.put("seed", seed);
-    m.put("init", init);
-    m.put("augment", augment);
-    m.put("dropout", dropout);
-    m.put("n_critic", nCritic);
-    m.put("lambda", lambda);
-    m.put("bptt", bptt);
-    m.put("eval_every", evalEvery);
-    m.put("log_every", logEvery);
-    m.put("checkpoint_every", checkpointEvery);
-    m.put("keep_checkpoints", keepCheckpoints);
-    m.put("on_nan", onNan);
-    m.put("precision", precision);
-    m.put("xla", xla);
-    m.put("preset", preset);
-    m.put("init_from", initFrom);
-    m.put("early_stopping", earlyStopping);
+    for (java.lang.reflect.RecordComponent component : TrainConfig.class.getRecordComponents()) {
+      Object value;
+      try {
+        value = component.getAccessor().invoke(this);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      // hyperparameters keep their order (among variable groups the last one wins)
+      m.put(configKey(component.getName()), value instanceof Map<?, ?> map ? new LinkedHashMap<>(map) : value);
+    }
     return m;
   }
+
+  /** A component's config.json key: batchSize becomes batch_size, nCritic n_critic. */
+  static String configKey(String component) {
+    return component.replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT);
+  }
+
 
   /** The training loop's part of the settings. */
   public io.github.tftrain.trainer.LoopSettings loopSettings() {
@@ -151,37 +146,53 @@ public record TrainConfig(
     }
   }
 
-  /** Reads {@link #toMap()}'s output back. */
+  /**
+   * Reads {@link #toMap()}'s output back. Text settings added after a run was written (init_from, early_stopping)
+   * read as empty when absent; any other missing or mistyped key fails naming it.
+   */
   @SuppressWarnings("unchecked")
   public static TrainConfig fromMap(Map<String, Object> m) {
-    Map<String, String> hyper = new LinkedHashMap<>();
-    ((Map<String, Object>) m.get("hyperparameters")).forEach((k, v) -> hyper.put(k, String.valueOf(v)));
-    return new TrainConfig(
-        (String) m.get("model"),
-        (String) m.get("data"),
-        (String) m.get("data_format"),
-        (String) m.get("optimizer"),
-        hyper,
-        ((Number) m.get("epochs")).intValue(),
-        ((Number) m.get("steps")).longValue(),
-        ((Number) m.get("batch_size")).intValue(),
-        (String) m.get("schedule"),
-        ((Number) m.get("seed")).longValue(),
-        (String) m.get("init"),
-        (Boolean) m.get("augment"),
-        ((Number) m.get("dropout")).doubleValue(),
-        ((Number) m.get("n_critic")).intValue(),
-        ((Number) m.get("lambda")).doubleValue(),
-        ((Number) m.get("bptt")).intValue(),
-        ((Number) m.get("eval_every")).intValue(),
-        ((Number) m.get("log_every")).intValue(),
-        ((Number) m.get("checkpoint_every")).intValue(),
-        ((Number) m.get("keep_checkpoints")).intValue(),
-        (String) m.get("on_nan"),
-        (String) m.get("precision"),
-        (Boolean) m.get("xla"),
-        (String) m.get("preset"),
-        m.get("init_from") == null ? "" : (String) m.get("init_from"),
-        m.get("early_stopping") == null ? "" : (String) m.get("early_stopping"));
+    java.lang.reflect.RecordComponent[] components = TrainConfig.class.getRecordComponents();
+    Object[] values = new Object[components.length];
+    Class<?>[] types = new Class<?>[components.length];
+    for (int i = 0; i < components.length; i++) {
+      String key = configKey(components[i].getName());
+      Class<?> type = components[i].getType();
+      types[i] = type;
+      Object value = m.get(key);
+      if (value == null && type == String.class && Set.of("init_from", "early_stopping").contains(key)) {
+        value = "";
+      }
+      if (value == null) {
+        throw new IllegalArgumentException("no \"" + key + "\"");
+      }
+      try {
+        if (type == int.class) {
+          values[i] = ((Number) value).intValue();
+        } else if (type == long.class) {
+          values[i] = ((Number) value).longValue();
+        } else if (type == double.class) {
+          values[i] = ((Number) value).doubleValue();
+        } else if (type == boolean.class) {
+          values[i] = (Boolean) value;
+        } else if (type == Map.class) {
+          Map<String, String> hyper = new LinkedHashMap<>();
+          ((Map<String, Object>) value).forEach((k, v) -> hyper.put(k, String.valueOf(v)));
+          values[i] = hyper;
+        } else {
+          values[i] = (String) value;
+        }
+      } catch (ClassCastException e) {
+        throw new IllegalArgumentException("\"" + key + "\" is " + value + ", not a " + type.getSimpleName(), e);
+      }
+    }
+    try {
+      return TrainConfig.class.getDeclaredConstructor(types).newInstance(values);
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
   }
+
 }

@@ -136,6 +136,33 @@ class SettingsTest {
     assertEquals("kaiming-uniform", plain.init());
   }
 
+  /**
+   * config.json's "train" object is TrainConfig's components in snake case, in order, and reads back equal; a missing
+   * or mistyped key is named; the two text settings added later read as empty in older files.
+   */
+  @Test
+  void configJsonIsTheRecordsComponents() {
+    TrainConfig config = resolve("--model", "wrn-10-2", "--data", "testdata/fashion-mnist", "--batch-size", "16",
+        "--early-stopping", "test_error:3");
+    Map<String, Object> map = config.toMap();
+    assertEquals(List.of("model", "data", "data_format", "optimizer", "hyperparameters", "epochs", "steps",
+        "batch_size", "schedule", "seed", "init", "augment", "dropout", "n_critic", "lambda", "bptt", "eval_every",
+        "log_every", "checkpoint_every", "keep_checkpoints", "on_nan", "precision", "xla", "preset", "init_from",
+        "early_stopping"), List.copyOf(map.keySet()));
+    assertEquals(16, map.get("batch_size"));
+    assertEquals(config, TrainConfig.fromMap(Json.parseObject(Json.write(map))));
+    Map<String, Object> older = new java.util.LinkedHashMap<>(Json.parseObject(Json.write(map)));
+    older.remove("init_from");
+    older.remove("early_stopping");
+    assertEquals("", TrainConfig.fromMap(older).earlyStopping());
+    older.remove("batch_size");
+    assertEquals("no \"batch_size\"", org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> TrainConfig.fromMap(older)).getMessage());
+    older.put("batch_size", "sixteen");
+    org.junit.jupiter.api.Assertions.assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> TrainConfig.fromMap(older)).getMessage().startsWith("\"batch_size\" is sixteen, not a int"));
+  }
+
   @Test
   void groupKeysAreAcceptedFromFlagsAndPresetsAndReachTheOptimizer(@TempDir Path tmp) throws IOException {
     // picocli cuts --set at the first '=', inside group[rank=1]; the key comes back whole
