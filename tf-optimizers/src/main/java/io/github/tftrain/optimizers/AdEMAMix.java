@@ -171,19 +171,10 @@ public final class AdEMAMix extends LossAwareOptimizer {
   }
 
   /** Builds {@link AdEMAMix}. */
-  public static final class Builder extends OptimizerBuilder<Builder, AdEMAMix> {
+  public static final class Builder extends OptimizerBuilder<Builder, AdEMAMix>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, AdEMAMix.class);
-    }
-
-    /** β1 in [0, 1), decay of the fast EMA (default 0.9). */
-    public Builder beta1(double value) {
-      return set(Adam.BETA1, value);
-    }
-
-    /** β2 in [0, 1), decay of the second moment (default 0.999). */
-    public Builder beta2(double value) {
-      return set(Adam.BETA2, value);
     }
 
     /** β3 in [0, 1), decay of the slow EMA (default 0.9999). */
@@ -196,11 +187,6 @@ public final class AdEMAMix extends LossAwareOptimizer {
       return set(ALPHA, value);
     }
 
-    /** eps >= 0 (default 1e-8). */
-    public Builder eps(double value) {
-      return set(Adam.EPS, value);
-    }
-
     /** Steps of α's linear warmup, 0 = none (default 0). */
     public Builder alphaWarmup(long value) {
       return set(ALPHA_WARMUP, value);
@@ -209,11 +195,6 @@ public final class AdEMAMix extends LossAwareOptimizer {
     /** Steps of β3's warmup from β1, 0 = none (default 0). */
     public Builder beta3Warmup(long value) {
       return set(BETA3_WARMUP, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

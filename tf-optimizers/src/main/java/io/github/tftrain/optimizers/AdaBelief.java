@@ -113,29 +113,10 @@ public final class AdaBelief extends LossAwareOptimizer {
   }
 
   /** Builds {@link AdaBelief}. */
-  public static final class Builder extends OptimizerBuilder<Builder, AdaBelief> {
+  public static final class Builder extends OptimizerBuilder<Builder, AdaBelief>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, AdaBelief.class);
-    }
-
-    /** β1 in [0, 1) (default 0.9). */
-    public Builder beta1(double value) {
-      return set(BETA1, value);
-    }
-
-    /** β2 in [0, 1) (default 0.999). */
-    public Builder beta2(double value) {
-      return set(BETA2, value);
-    }
-
-    /** eps &gt;= 0 (default 1e-16). */
-    public Builder eps(double value) {
-      return set(EPS, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

@@ -141,7 +141,8 @@ public final class AdaBound extends LossAwareOptimizer {
   }
 
   /** Builds {@link AdaBound}. */
-  public static final class Builder extends OptimizerBuilder<Builder, AdaBound> {
+  public static final class Builder extends OptimizerBuilder<Builder, AdaBound>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, AdaBound.class);
     }
@@ -154,26 +155,6 @@ public final class AdaBound extends LossAwareOptimizer {
     /** Convergence speed γ of the bounds, in (0, 1) (default 1e-3). */
     public Builder gamma(double value) {
       return set(GAMMA, value);
-    }
-
-    /** β1 in [0, 1) (default 0.9). */
-    public Builder beta1(double value) {
-      return set(BETA1, value);
-    }
-
-    /** β2 in [0, 1) (default 0.999). */
-    public Builder beta2(double value) {
-      return set(BETA2, value);
-    }
-
-    /** eps &gt;= 0 (default 1e-8). */
-    public Builder eps(double value) {
-      return set(EPS, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

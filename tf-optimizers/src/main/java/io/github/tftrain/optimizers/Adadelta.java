@@ -103,7 +103,8 @@ public final class Adadelta extends LossAwareOptimizer {
   }
 
   /** Builds {@link Adadelta}. */
-  public static final class Builder extends OptimizerBuilder<Builder, Adadelta> {
+  public static final class Builder extends OptimizerBuilder<Builder, Adadelta>
+      implements BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, Adadelta.class);
     }
@@ -111,16 +112,6 @@ public final class Adadelta extends LossAwareOptimizer {
     /** ρ in [0, 1) (default 0.9). */
     public Builder rho(double value) {
       return set(RHO, value);
-    }
-
-    /** eps &gt; 0 (default 1e-6). */
-    public Builder eps(double value) {
-      return set(EPS, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

@@ -112,7 +112,8 @@ public final class Adagrad extends LossAwareOptimizer {
   }
 
   /** Builds {@link Adagrad}. */
-  public static final class Builder extends OptimizerBuilder<Builder, Adagrad> {
+  public static final class Builder extends OptimizerBuilder<Builder, Adagrad>
+      implements BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, Adagrad.class);
     }
@@ -125,16 +126,6 @@ public final class Adagrad extends LossAwareOptimizer {
     /** initialAccumulator &gt;= 0 (default 0): the starting value of the sum of squared gradients. */
     public Builder initialAccumulator(double value) {
       return set(INITIAL_ACCUMULATOR, value);
-    }
-
-    /** eps &gt;= 0 (default 1e-10). */
-    public Builder eps(double value) {
-      return set(EPS, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

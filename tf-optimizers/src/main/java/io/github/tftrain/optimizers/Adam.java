@@ -156,24 +156,10 @@ public class Adam extends LossAwareOptimizer {
   }
 
   /** Builds {@link Adam} and {@link AdamW}. */
-  public static class Builder extends OptimizerBuilder<Builder, Adam> {
+  public static class Builder extends OptimizerBuilder<Builder, Adam>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Eps<Builder> {
     Builder(OptimizerSpec spec) {
       super(spec, Adam.class);
-    }
-
-    /** β1 in [0, 1) (default 0.9). */
-    public Builder beta1(double value) {
-      return set(BETA1, value);
-    }
-
-    /** β2 in [0, 1) (default 0.999). */
-    public Builder beta2(double value) {
-      return set(BETA2, value);
-    }
-
-    /** eps >= 0 (default 1e-8). */
-    public Builder eps(double value) {
-      return set(EPS, value);
     }
 
     /** AMSGrad (default false). */

@@ -107,29 +107,10 @@ public final class Adamax extends LossAwareOptimizer {
   }
 
   /** Builds {@link Adamax}. */
-  public static final class Builder extends OptimizerBuilder<Builder, Adamax> {
+  public static final class Builder extends OptimizerBuilder<Builder, Adamax>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, Adamax.class);
-    }
-
-    /** β1 in [0, 1) (default 0.9). */
-    public Builder beta1(double value) {
-      return set(Adam.BETA1, value);
-    }
-
-    /** β2 in [0, 1) (default 0.999). */
-    public Builder beta2(double value) {
-      return set(BETA2, value);
-    }
-
-    /** eps &gt;= 0 (default 1e-8). */
-    public Builder eps(double value) {
-      return set(EPS, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

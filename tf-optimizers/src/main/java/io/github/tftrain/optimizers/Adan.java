@@ -177,19 +177,10 @@ public final class Adan extends LossAwareOptimizer {
   }
 
   /** Builds {@link Adan}. */
-  public static final class Builder extends OptimizerBuilder<Builder, Adan> {
+  public static final class Builder extends OptimizerBuilder<Builder, Adan>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, Adan.class);
-    }
-
-    /** β1 in [0, 1), decay of the gradient's average (default 0.98). */
-    public Builder beta1(double value) {
-      return set(BETA1, value);
-    }
-
-    /** β2 in [0, 1), decay of the gradient difference's average (default 0.92). */
-    public Builder beta2(double value) {
-      return set(BETA2, value);
     }
 
     /** β3 in [0, 1), decay of the second moment (default 0.99). */
@@ -197,19 +188,9 @@ public final class Adan extends LossAwareOptimizer {
       return set(BETA3, value);
     }
 
-    /** eps >= 0 (default 1e-8). */
-    public Builder eps(double value) {
-      return set(EPS, value);
-    }
-
     /** Decoupled (x(1 - lr wd) before the step) instead of proximal weight decay (default false). */
     public Builder noProx(boolean value) {
       return set(NO_PROX, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

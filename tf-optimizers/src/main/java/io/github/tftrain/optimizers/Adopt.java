@@ -140,34 +140,15 @@ public final class Adopt extends LossAwareOptimizer {
   }
 
   /** Builds {@link Adopt}. */
-  public static final class Builder extends OptimizerBuilder<Builder, Adopt> {
+  public static final class Builder extends OptimizerBuilder<Builder, Adopt>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, Adopt.class);
-    }
-
-    /** β1 in [0, 1), decay of the momentum (default 0.9). */
-    public Builder beta1(double value) {
-      return set(BETA1, value);
-    }
-
-    /** β2 in [0, 1), decay of the second moment (default 0.9999). */
-    public Builder beta2(double value) {
-      return set(BETA2, value);
-    }
-
-    /** eps >= 0, the floor of sqrt(v) (default 1e-6). */
-    public Builder eps(double value) {
-      return set(EPS, value);
     }
 
     /** Clip the normalised gradient to ±t^¼ (default true). */
     public Builder clip(boolean value) {
       return set(CLIP, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

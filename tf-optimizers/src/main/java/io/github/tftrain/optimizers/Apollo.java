@@ -340,24 +340,15 @@ public final class Apollo extends LossAwareOptimizer {
   }
 
   /** Builds {@link Apollo}. */
-  public static final class Builder extends OptimizerBuilder<Builder, Apollo> {
+  public static final class Builder extends OptimizerBuilder<Builder, Apollo>
+      implements BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, Apollo.class);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
 
     /** Averaging coefficient β in [0, 1) (default 0.9). */
     public Builder beta(double value) {
       return set(BETA, value);
-    }
-
-    /** eps > 0 (default 1e-4). */
-    public Builder eps(double value) {
-      return set(EPS, value);
     }
 
     /** constant (default) or belief. */

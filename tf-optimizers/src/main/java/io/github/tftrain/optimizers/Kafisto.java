@@ -666,14 +666,10 @@ public final class Kafisto extends LossAwareOptimizer {
    * Builds {@link Kafisto}. Unset values take the defaults of the chosen variant. Setting a Dynamics-only
    * hyperparameter (alpha, sigmaP, sigmaC, qP, betaX, adaptiveQ) with {@code variant=vanilla} is an error.
    */
-  public static final class Builder extends OptimizerBuilder<Builder, Kafisto> {
+  public static final class Builder extends OptimizerBuilder<Builder, Kafisto>
+      implements BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, Kafisto.class);
-    }
-
-    /** auto (default), native or graph: how the Dynamics update runs (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
 
     /** vanilla or dynamics (default). */

@@ -133,29 +133,10 @@ public final class Lamb extends LossAwareOptimizer {
   }
 
   /** Builds {@link Lamb}. */
-  public static final class Builder extends OptimizerBuilder<Builder, Lamb> {
+  public static final class Builder extends OptimizerBuilder<Builder, Lamb>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, Lamb.class);
-    }
-
-    /** β1 in [0, 1) (default 0.9). */
-    public Builder beta1(double value) {
-      return set(BETA1, value);
-    }
-
-    /** β2 in [0, 1) (default 0.999). */
-    public Builder beta2(double value) {
-      return set(BETA2, value);
-    }
-
-    /** eps &gt;= 0 (default 1e-6). */
-    public Builder eps(double value) {
-      return set(EPS, value);
-    }
-
-    /** The update kernel (default auto: native where the library loaded). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

@@ -122,7 +122,8 @@ public final class Lars extends LossAwareOptimizer {
   }
 
   /** Builds {@link Lars}. */
-  public static final class Builder extends OptimizerBuilder<Builder, Lars> {
+  public static final class Builder extends OptimizerBuilder<Builder, Lars>
+      implements BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, Lars.class);
     }
@@ -135,11 +136,6 @@ public final class Lars extends LossAwareOptimizer {
     /** Trust coefficient η &gt; 0 (default 1e-3). */
     public Builder trustCoefficient(double value) {
       return set(TRUST_COEFFICIENT, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

@@ -89,24 +89,10 @@ public final class Lion extends LossAwareOptimizer {
   }
 
   /** Builds {@link Lion}. */
-  public static final class Builder extends OptimizerBuilder<Builder, Lion> {
+  public static final class Builder extends OptimizerBuilder<Builder, Lion>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, Lion.class);
-    }
-
-    /** β1 in [0, 1), the momentum's weight inside sign() (default 0.9). */
-    public Builder beta1(double value) {
-      return set(BETA1, value);
-    }
-
-    /** β2 in [0, 1), the momentum's decay (default 0.99). */
-    public Builder beta2(double value) {
-      return set(BETA2, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

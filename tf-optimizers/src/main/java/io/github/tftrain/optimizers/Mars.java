@@ -130,36 +130,16 @@ public final class Mars extends LossAwareOptimizer {
     u.apply();
   }
 
-
   /** Builds {@link Mars}. */
-  public static final class Builder extends OptimizerBuilder<Builder, Mars> {
+  public static final class Builder extends OptimizerBuilder<Builder, Mars>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, Mars.class);
-    }
-
-    /** β1 in [0, 1) (default 0.95). */
-    public Builder beta1(double value) {
-      return set(BETA1, value);
-    }
-
-    /** β2 in [0, 1) (default 0.99). */
-    public Builder beta2(double value) {
-      return set(BETA2, value);
     }
 
     /** γ &gt;= 0, the correction's scale (default 0.025). */
     public Builder gamma(double value) {
       return set(GAMMA, value);
-    }
-
-    /** eps &gt;= 0 (default 1e-8). */
-    public Builder eps(double value) {
-      return set(EPS, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

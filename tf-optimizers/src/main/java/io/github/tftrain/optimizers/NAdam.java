@@ -138,34 +138,15 @@ public final class NAdam extends LossAwareOptimizer {
   }
 
   /** Builds {@link NAdam}. */
-  public static final class Builder extends OptimizerBuilder<Builder, NAdam> {
+  public static final class Builder extends OptimizerBuilder<Builder, NAdam>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, NAdam.class);
-    }
-
-    /** β1 in [0, 1) (default 0.9). */
-    public Builder beta1(double value) {
-      return set(Adam.BETA1, value);
-    }
-
-    /** β2 in [0, 1) (default 0.999). */
-    public Builder beta2(double value) {
-      return set(Adam.BETA2, value);
-    }
-
-    /** eps &gt;= 0 (default 1e-8). */
-    public Builder eps(double value) {
-      return set(Adam.EPS, value);
     }
 
     /** ψ &gt;= 0 (default 4e-3): the momentum schedule's decay. */
     public Builder momentumDecay(double value) {
       return set(MOMENTUM_DECAY, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

@@ -134,29 +134,10 @@ public final class RAdam extends LossAwareOptimizer {
   }
 
   /** Builds {@link RAdam}. */
-  public static final class Builder extends OptimizerBuilder<Builder, RAdam> {
+  public static final class Builder extends OptimizerBuilder<Builder, RAdam>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, RAdam.class);
-    }
-
-    /** β1 in [0, 1) (default 0.9). */
-    public Builder beta1(double value) {
-      return set(Adam.BETA1, value);
-    }
-
-    /** β2 in [0, 1) (default 0.999). */
-    public Builder beta2(double value) {
-      return set(Adam.BETA2, value);
-    }
-
-    /** eps &gt;= 0 (default 1e-8). */
-    public Builder eps(double value) {
-      return set(Adam.EPS, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

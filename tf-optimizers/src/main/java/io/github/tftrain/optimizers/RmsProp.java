@@ -124,7 +124,8 @@ public final class RmsProp extends LossAwareOptimizer {
   }
 
   /** Builds {@link RmsProp}. */
-  public static final class Builder extends OptimizerBuilder<Builder, RmsProp> {
+  public static final class Builder extends OptimizerBuilder<Builder, RmsProp>
+      implements BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, RmsProp.class);
     }
@@ -132,11 +133,6 @@ public final class RmsProp extends LossAwareOptimizer {
     /** α in [0, 1) (default 0.99). */
     public Builder alpha(double value) {
       return set(ALPHA, value);
-    }
-
-    /** eps &gt;= 0 (default 1e-8). */
-    public Builder eps(double value) {
-      return set(Adam.EPS, value);
     }
 
     /** Momentum μ &gt;= 0 (default 0). */
@@ -147,11 +143,6 @@ public final class RmsProp extends LossAwareOptimizer {
     /** Centered RMSprop (default false). */
     public Builder centered(boolean value) {
       return set(CENTERED, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

@@ -206,24 +206,10 @@ public final class ScheduleFreeAdamW extends LossAwareOptimizer {
   }
 
   /** Builds {@link ScheduleFreeAdamW}. */
-  public static final class Builder extends OptimizerBuilder<Builder, ScheduleFreeAdamW> {
+  public static final class Builder extends OptimizerBuilder<Builder, ScheduleFreeAdamW>
+      implements BuilderKeys.Betas<Builder>, BuilderKeys.Eps<Builder>, BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, ScheduleFreeAdamW.class);
-    }
-
-    /** β1 in (0, 1] (default 0.9): gradients are taken at y = (1 − β1) z + β1 x. */
-    public Builder beta1(double value) {
-      return set(BETA1, value);
-    }
-
-    /** β2 in [0, 1) (default 0.999). */
-    public Builder beta2(double value) {
-      return set(Adam.BETA2, value);
-    }
-
-    /** eps >= 0 (default 1e-8). */
-    public Builder eps(double value) {
-      return set(Adam.EPS, value);
     }
 
     /** Linear warmup over this many steps (default 0 = off). */
@@ -239,11 +225,6 @@ public final class ScheduleFreeAdamW extends LossAwareOptimizer {
     /** The power of lr_max in the average's weights (default 2). */
     public Builder weightLrPower(double value) {
       return set(WEIGHT_LR_POWER, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

@@ -93,7 +93,8 @@ public final class Signum extends LossAwareOptimizer {
   }
 
   /** Builds {@link Signum}. */
-  public static final class Builder extends OptimizerBuilder<Builder, Signum> {
+  public static final class Builder extends OptimizerBuilder<Builder, Signum>
+      implements BuilderKeys.Kernel<Builder> {
     private Builder() {
       super(SPEC, Signum.class);
     }
@@ -101,11 +102,6 @@ public final class Signum extends LossAwareOptimizer {
     /** β in [0, 1), the decay of the gradient's average; 0 = signSGD (default 0.9). */
     public Builder momentum(double value) {
       return set(MOMENTUM, value);
-    }
-
-    /** auto (default), native or graph (see {@link UpdateKernel}). */
-    public Builder kernel(UpdateKernel value) {
-      return set(KERNEL, value);
     }
   }
 }

@@ -1,5 +1,7 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.SavedModels;
+
 import io.github.tftrain.trainer.EvaluationWeights;
 import io.github.tftrain.trainer.TrainingJob;
 
@@ -251,14 +253,14 @@ final class ClassifierJob implements TrainingJob {
       try (Session session = new Session(export)) {
         session.restore(checkpointPrefix);
         EvaluationWeights.load(session, swap);
-        Exports.write(session, out,
-            Exports.signature("serving_default",
+        SavedModels.write(session, out,
+            SavedModels.signature("serving_default",
                 Map.of("pixels", pixels),
                 Map.of("logits", exported.logits(), "probabilities", probabilities, "features", features)),
-            Exports.signature("serving_normalized",
+            SavedModels.signature("serving_normalized",
                 Map.of("images", exported.images()),
                 Map.of("logits", exported.logits(), "probabilities", probabilities, "features", features)),
-            Exports.signature("train",
+            SavedModels.signature("train",
                 Map.of("images", exported.images(), "labels", exported.labels(),
                     "training", exported.network().training(), "step", exported.network().step()),
                 Map.of("loss", Exports.after(tf, "train_loss", exported.trainTargets(), exported.meanLoss()))));

@@ -1,15 +1,9 @@
 package io.github.tftrain.cli.train;
 
 import io.github.tftrain.cli.models.OptimizerFactory;
-import io.github.tftrain.trainer.SavedModels;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
-import org.tensorflow.Session;
-import org.tensorflow.Signature;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.family.TType;
@@ -30,20 +24,9 @@ final class Exports {
     return factory.withSetting("kernel", "graph");
   }
 
-  /** See {@link SavedModels#signature}. */
-  static Signature signature(String key, Map<String, ? extends Operand<?>> inputs,
-      Map<String, ? extends Operand<?>> outputs) {
-    return SavedModels.signature(key, inputs, outputs);
-  }
-
   /** {@code value}, read after {@code targets} ran: the output of a signature that must run the update. */
   static <T extends TType> Operand<T> after(Ops tf, String name, List<Op> targets, Operand<T> value) {
     return tf.withControlDependencies(targets).withName(name).identity(value);
-  }
-
-  /** See {@link SavedModels#write}. */
-  static void write(Session session, Path out, Signature... signatures) throws IOException {
-    SavedModels.write(session, out, signatures);
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.SavedModels;
+
 import io.github.tftrain.trainer.RunDirectory;
 import io.github.tftrain.trainer.EventWriter;
 import io.github.tftrain.trainer.Plots;
@@ -223,14 +225,14 @@ final class GanJob implements TrainingJob {
       try (Session session = new Session(export)) {
         session.restore(checkpointPrefix);
         EvaluationWeights.load(session, swap);
-        Exports.write(session, out,
-            Exports.signature("serving_default", Map.of("z", exported.z()), Map.of("images", exported.fake())),
-            Exports.signature("train_critic",
+        SavedModels.write(session, out,
+            SavedModels.signature("serving_default", Map.of("z", exported.z()), Map.of("images", exported.fake())),
+            SavedModels.signature("train_critic",
                 Map.of("real", exported.real(), "training", exported.generator().training(),
                     "step", exported.generator().step()),
                 Map.of("loss", Exports.after(tf, "critic_train_loss", List.of(exported.criticOptimizer().trainOp()),
                     tf.math.mean(exported.losses().critic(), tf.constant(0))))),
-            Exports.signature("train",
+            SavedModels.signature("train",
                 Map.of("training", exported.generator().training(), "step", exported.generator().step()),
                 Map.of("loss", Exports.after(tf, "generator_train_loss",
                     List.of(exported.generatorOptimizer().trainOp()),

@@ -1,5 +1,7 @@
 package io.github.tftrain.cli.train;
 
+import io.github.tftrain.trainer.SavedModels;
+
 import io.github.tftrain.trainer.EvaluationWeights;
 import io.github.tftrain.trainer.TrainingJob;
 
@@ -362,8 +364,8 @@ final class LanguageModelJob implements TrainingJob {
       try (Session session = new Session(export)) {
         session.restore(checkpointPrefix);
         EvaluationWeights.load(session, swap);
-        Exports.write(session, out, Exports.signature("serving_default", inputs, outputs),
-            Exports.signature("train", trainInputs,
+        SavedModels.write(session, out, SavedModels.signature("serving_default", inputs, outputs),
+            SavedModels.signature("train", trainInputs,
                 Map.of("loss", Exports.after(tf, "train_loss", targets, exported.meanLoss()))));
       }
     }
