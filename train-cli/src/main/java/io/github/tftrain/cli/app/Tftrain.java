@@ -9,13 +9,13 @@ import io.github.tftrain.trainer.RunFailedException;
 import io.github.tftrain.cli.bench.BenchCommand;
 import io.github.tftrain.cli.optimizers.OptimizersCommand;
 import io.github.tftrain.cli.trace.TraceCommand;
-import io.github.tftrain.cli.train.CompareCommand;
-import io.github.tftrain.cli.train.EvalCommand;
-import io.github.tftrain.cli.train.ExportCommand;
-import io.github.tftrain.cli.train.LrFindCommand;
-import io.github.tftrain.cli.train.PresetsCommand;
-import io.github.tftrain.cli.train.SampleCommand;
-import io.github.tftrain.cli.train.TrainCommand;
+import io.github.tftrain.cli.commands.CompareCommand;
+import io.github.tftrain.cli.commands.EvalCommand;
+import io.github.tftrain.cli.commands.ExportCommand;
+import io.github.tftrain.cli.commands.LrFindCommand;
+import io.github.tftrain.cli.commands.PresetsCommand;
+import io.github.tftrain.cli.commands.SampleCommand;
+import io.github.tftrain.cli.commands.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -50,10 +50,16 @@ public final class Tftrain implements Runnable {
         new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
   }
 
-  /** Runs the command line with the given output streams (for tests) and returns the exit code. */
-  public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+  /** The command line with every command and option, as {@link #execute} runs it. */
+  public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Tftrain());
     CompareCommand.hideOptionsNotTaken(cli.getSubcommands().get("compare").getCommandSpec());
+    return cli;
+  }
+
+  /** Runs the command line with the given output streams (for tests) and returns the exit code. */
+  public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    CommandLine cli = commandLine();
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(Tftrain::handle);

@@ -12,7 +12,7 @@ import io.github.tftrain.cli.models.ImageClassifierTask;
 import io.github.tftrain.cli.models.ModelSpec;
 import io.github.tftrain.cli.models.OptimizerFactory;
 import io.github.tftrain.cli.models.SessionConfigs;
-import io.github.tftrain.cli.train.TrainerSteps;
+import io.github.tftrain.cli.jobs.TrainerSteps;
 import io.github.tftrain.data.ImageBatches;
 import io.github.tftrain.data.ImageFolder;
 import io.github.tftrain.models.Network;

@@ -28,6 +28,50 @@ public sealed interface ModelSpec {
   /** A one-line description. */
   String description();
 
+  /** The model families: each trains differently, and some run settings apply to one family only. */
+  enum Family {
+    IMAGE_CLASSIFIER("image classifiers", "an image classifier", "wrn-16-4"),
+    GAN("dcgan", "a GAN", "dcgan"),
+    LANGUAGE_MODEL("language models", "a language model", "lstm-tiny"),
+    TABULAR("mlp-...", "an MLP", "mlp-64");
+
+    private final String label;
+    private final String one;
+    private final String example;
+
+    Family(String label, String one, String example) {
+      this.label = label;
+      this.one = one;
+      this.example = example;
+    }
+
+    /** One model of the family, with its article ("an image classifier"), for messages. */
+    public String one() {
+      return one;
+    }
+
+    /** How help and messages name the family ("language models"). */
+    public String label() {
+      return label;
+    }
+
+    /** A model of this family (help texts show its defaults). */
+    public ModelSpec example() {
+      return parse(example);
+    }
+  }
+
+  /** This model's family. */
+  default Family family() {
+    if (this instanceof ImageClassifier) {
+      return Family.IMAGE_CLASSIFIER;
+    }
+    if (this instanceof Gan) {
+      return Family.GAN;
+    }
+    return this instanceof LanguageModel ? Family.LANGUAGE_MODEL : Family.TABULAR;
+  }
+
   /** WideResNet or CIFAR ResNet on 32x32 images. */
   record ImageClassifier(String name, String description, int depth, int widen, CifarResNet.Architecture resnet)
       implements ModelSpec {

@@ -2,7 +2,7 @@ package io.github.tftrain.cli.optimizers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.github.tftrain.cli.train.Home;
+import io.github.tftrain.cli.settings.Home;
 import io.github.tftrain.optimizers.Optimizers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

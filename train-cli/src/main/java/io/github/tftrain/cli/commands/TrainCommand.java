@@ -1,0 +1,105 @@
+package io.github.tftrain.cli.commands;
+
+import io.github.tftrain.cli.ThreadsOption;
+import io.github.tftrain.cli.settings.Settings;
+import io.github.tftrain.cli.settings.TrainConfig;
+import io.github.tftrain.cli.runs.Runs;
+
+import io.github.tftrain.trainer.RunDirectory;
+import io.github.tftrain.trainer.Interrupts;
+
+import io.github.tftrain.cli.Xla;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import io.github.tftrain.cli.settings.RunOptions;
+import io.github.tftrain.cli.settings.RunSetting;
+import io.github.tftrain.cli.settings.RunSettings;
+
+/**
+ * {@code tftrain train}: trains a model on a dataset with an optimizer and writes a run directory. Settings come from
+ * the built-in defaults, then the preset, then the flags; with no model, data or preset the {@code main} preset runs
+ * (a small WideResNet with KaFiStO on the shipped Fashion-MNIST subset).
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    modelTransformer = RunOptions.Declare.class,
+    description = {
+      "Train a model and write a run directory (config.json, metrics.csv, events/, checkpoints/, saved_model/, "
+          + "plots/).",
+      "With no --model, --data or --preset it runs the 'main' preset: a small WideResNet trained with KaFiStO on "
+          + "the Fashion-MNIST subset in testdata/.",
+      "Exit codes: 0 done, 1 failed (e.g. a non-finite loss), 2 bad flags or input, 130 interrupted (a checkpoint "
+          + "was written; continue with --resume --run-dir DIR)."
+    })
+public final class TrainCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--resume", description = "Continue the run in --run-dir from its latest checkpoint.")
+  boolean resume;
+
+  @CommandLine.Mixin ThreadsOption threads;
+
+  @Option(names = "--quiet", description = "Only per-epoch and final lines.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    // First, so that a signal while the data is read and the graph built ends in one line and exit 130 too.
+    try (Interrupts interrupts = Interrupts.install()) {
+      return call(interrupts);
+    }
+  }
+
+  private int call(Interrupts interrupts) throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Runs runs = new Runs(out, spec.commandLine().getErr(), quiet, threads.threads());
+    RunOptions options = options();
+    String runDir = options.get(RunSettings.RUN_DIR).orElse(null);
+    if (resume) {
+      if (runDir == null) {
+        throw new IllegalArgumentException("--resume needs --run-dir DIR (the run to continue)");
+      }
+      List<String> extra = new ArrayList<>();
+      for (RunSetting<?> setting : options.given()) {
+        if (setting != RunSettings.RUN_DIR && setting != RunSettings.EPOCHS && setting != RunSettings.STEPS) {
+          extra.add(setting.flag());
+        }
+      }
+      if (!extra.isEmpty()) {
+        throw new IllegalArgumentException("--resume continues a run with the settings in its config.json (only "
+            + "--epochs or --steps may extend it); drop " + String.join(", ", extra));
+      }
+      Integer epochs = options.get(RunSettings.EPOCHS).orElse(null);
+      Long steps = options.get(RunSettings.STEPS).orElse(null);
+      if (epochs != null && steps != null) {
+        throw new IllegalArgumentException("--resume takes --epochs or --steps to extend the run, not both");
+      }
+      RunDirectory run = RunDirectory.open(Path.of(runDir));
+      TrainConfig config = TrainConfig.read(run);
+
+      if (config.xla() && !Xla.enabled()) {
+        return Xla.relaunchIfNeeded().orElseThrow();
+      }
+      return runs.resume(run, config, interrupts, epochs, steps);
+    }
+    TrainConfig config = Settings.resolve(options);
+    if (config.xla() && !Xla.enabled()) {
+      return Xla.relaunchIfNeeded().orElseThrow();
+    }
+    Path dir = runDir != null ? Path.of(runDir) : Runs.defaultRunDir(config);
+    return runs.start(config, dir, spec.commandLine().getParseResult().originalArgs(), interrupts);
+  }
+
+  /** The run settings given on the command line. */
+  public RunOptions options() {
+    return RunOptions.of(spec);
+  }
+}

@@ -1,0 +1,173 @@
+package io.github.tftrain.cli.runs;
+
+import io.github.tftrain.cli.jobs.Jobs;
+import io.github.tftrain.cli.settings.TrainConfig;
+
+import io.github.tftrain.trainer.Training;
+import io.github.tftrain.trainer.RunDirectory;
+import io.github.tftrain.trainer.EventWriter;
+import io.github.tftrain.trainer.Outcome;
+import io.github.tftrain.trainer.Progress;
+import io.github.tftrain.trainer.Interrupts;
+import io.github.tftrain.trainer.Provenance;
+import io.github.tftrain.trainer.TrainingJob;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Session;
+import org.tensorflow.TensorFlow;
+
+/**
+ * Starts and resumes runs: builds the job (reading and checking the data, building the graph) before anything is
+ * written, then creates the run directory, writes config.json and hands over to {@link Training}.
+ */
+public final class Runs {
+  private final PrintWriter out;
+  private final PrintWriter err;
+  private final boolean quiet;
+  private final int threads;
+
+  /**
+   * @param out progress and results
+   * @param err warnings about the settings (one line each)
+   */
+  public Runs(PrintWriter out, PrintWriter err, boolean quiet, int threads) {
+    this.out = out;
+    this.err = err;
+    this.quiet = quiet;
+    this.threads = threads;
+  }
+
+  /** runs/MODEL-OPTIMIZER-yyyyMMdd-HHmmss under the working folder. */
+  public static Path defaultRunDir(TrainConfig config) {
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    return Path.of("runs", config.model() + "-" + config.optimizer() + "-" + stamp);
+  }
+
+  /** A new run. */
+  public int start(TrainConfig config, Path runDir, List<String> args, Interrupts interrupts) throws IOException {
+    try (TrainingJob job = Jobs.create(config)) {
+      if (interrupts.requested() != null) {
+        return interruptedWhileStarting(interrupts, "nothing was written");
+      }
+      callbacks(config, job); // a bad --early-stopping metric fails before the run directory exists
+      RunDirectory run = RunDirectory.create(runDir);
+      try (RunDirectory.Lock lock = run.lock()) {
+        run.writeConfig(configJson(config, job, args, threads));
+        return train(config, run, job, false, interrupts);
+      }
+    }
+  }
+
+  /**
+   * Continues a run from its latest checkpoint, made longer first when {@code epochs} or {@code steps} is given
+   * (see {@link Extension}).
+   */
+  public int resume(RunDirectory run, TrainConfig config, Interrupts interrupts, Integer epochs, Long steps)
+      throws IOException {
+    try (RunDirectory.Lock lock = run.lock()) {
+      TrainConfig settings = epochs != null || steps != null
+          ? Extension.extend(run, config, epochs, steps, err)
+          : config;
+      return resume(run, settings, interrupts);
+    }
+  }
+
+  private int resume(RunDirectory run, TrainConfig config, Interrupts interrupts) throws IOException {
+    try (TrainingJob job = Jobs.create(config)) {
+      if (interrupts.requested() != null) {
+        return interruptedWhileStarting(interrupts, "the run is as it was");
+      }
+      return train(config, run, job, true, interrupts);
+    }
+  }
+
+  /** The run's callbacks: early stopping when asked for, on one of the job's evaluation columns. */
+  static List<io.github.tftrain.trainer.Callback> callbacks(TrainConfig config, TrainingJob job) {
+    if (config.earlyStopping().isEmpty()) {
+      return List.of();
+    }
+    io.github.tftrain.trainer.EarlyStopping stopping = io.github.tftrain.trainer.EarlyStopping.parse(
+        config.earlyStopping());
+    if (!job.evalColumns().contains(stopping.metric())) {
+      throw new IllegalArgumentException("--early-stopping " + config.earlyStopping() + ": " + config.model()
+          + " evaluates " + (job.evalColumns().isEmpty() ? "nothing" : String.join(", ", job.evalColumns())));
+    }
+    return List.of(stopping);
+  }
+
+  private int interruptedWhileStarting(Interrupts interrupts, String state) {
+    err.println("tftrain train: interrupted (" + interrupts.requested() + ") while starting; " + state);
+    err.flush();
+    return io.github.tftrain.trainer.Outcome.INTERRUPTED.exitCode();
+  }
+
+  private int train(TrainConfig config, RunDirectory run, TrainingJob job, boolean resume, Interrupts interrupts)
+      throws IOException {
+    warn(err, config, job.stepsPerEpoch());
+    Progress progress = new Progress(out, err, System.console() != null, quiet, 10);
+    if (!resume) {
+      progress.line(String.format(java.util.Locale.ROOT, "training %s on %s (%s) with %s: %s; run directory %s",
+          config.model(), config.data(), config.dataFormat(), config.optimizer(),
+          config.steps() > 0 ? config.steps() + " steps" : config.epochs() + " epochs of " + job.stepsPerEpoch()
+              + " steps", run.root()));
+    }
+    try (Session session = Jobs.openSession(config, job, threads);
+        EventWriter events = EventWriter.open(run.events())) {
+      Outcome outcome = new Training(config.loopSettings(), run, job, session, progress, interrupts, events,
+          callbacks(config, job)).run(resume);
+      if (outcome == Outcome.INTERRUPTED) {
+        progress.line("Continue with: tftrain train --resume --run-dir " + run.root());
+      }
+      return outcome.exitCode();
+    }
+  }
+
+  /**
+   * Prints to {@code err} what in the settings defeats the run, one line each: an optimizer's own warmup (Apollo's)
+   * that covers every step, so the learning rate never reaches its value and the schedule is never used.
+   */
+  public static void warn(PrintWriter err, TrainConfig config, long stepsPerEpoch) {
+    Jobs.optimizer(config, stepsPerEpoch).warmupWarning().ifPresent(err::println);
+    err.flush();
+  }
+
+  /**
+   * config.json: the settings, every optimizer's resolved hyperparameters (defaults and the update kernel included),
+   * the threads, the versions and the code's git commit when known, the data's facts and the command line.
+   *
+   * @param threads the --threads given (0: one per core)
+   */
+  public static Map<String, Object> configJson(TrainConfig config, TrainingJob job, List<String> args, int threads) {
+    Map<String, Object> all = new LinkedHashMap<>();
+    all.put("train", config.toMap());
+    List<Object> optimizers = new java.util.ArrayList<>();
+    for (io.github.tftrain.optimizers.LossAwareOptimizer optimizer : job.optimizers()) {
+      Map<String, Object> record = new LinkedHashMap<>();
+      record.put("scope", optimizer.configuration().name());
+      record.put("optimizer", optimizer.configuration().spec().name());
+      record.put("hyperparameters", optimizer.configuration().toMap());
+      optimizers.add(record);
+    }
+    all.put("optimizers", optimizers);
+    all.put("threads", threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+    Map<String, Object> versions = new LinkedHashMap<>();
+    String version = Runs.class.getPackage().getImplementationVersion();
+    versions.put("tftrain", version == null ? "dev" : version);
+    versions.put("tensorflow", TensorFlow.version());
+    versions.put("java", System.getProperty("java.version"));
+    versions.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    versions.putAll(Provenance.git());
+    all.put("versions", versions);
+    all.put("data", job.describeData());
+    all.put("steps_per_epoch", job.stepsPerEpoch());
+    all.put("command", args);
+    return all;
+  }
+}
