@@ -607,6 +607,15 @@ public abstract class LossAwareOptimizer extends Optimizer {
     Ops base = scope.withSubScope("update");
     Set<GraphOperation> before = allOps();
     rawLayers = layers(base, gradsAndVars);
+    if (config.replicas().isDistributed()) {
+      // Data parallelism: every replica continues with the mean gradient and the global batch's loss statistics, so
+      // the finiteness check, clipping, the update and every state agree bit for bit on all replicas.
+      Ops replicated = base.withSubScope("replicas");
+      rawLayers = averaged(replicated, rawLayers);
+      if (loss != null) {
+        loss = loss.averagedOver(replicated, config.replicas());
+      }
+    }
     unmatchedGroups = unmatched(config.groups(), rawLayers);
     if (!unmatchedGroups.isEmpty()) {
       System.getLogger(LossAwareOptimizer.class.getName()).log(System.Logger.Level.WARNING, scopeName + ": "
@@ -657,6 +666,21 @@ public abstract class LossAwareOptimizer extends Optimizer {
     updatedLayers = layers;
     return new Prepared(
         computed, updateStep.writes(), updateStep.lateWrites(), layers, step, tf, base, gate, alwaysWrites);
+  }
+
+  /** The layers with their gradients averaged over the replicas (one collective per dtype). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private List<Layer<?>> averaged(Ops tf, List<Layer<?>> layers) {
+    List<Operand<? extends TType>> gradients = new ArrayList<>();
+    for (Layer<?> layer : layers) {
+      gradients.add(layer.gradient());
+    }
+    List<Operand<? extends TType>> means = config.replicas().allReduceMean(tf, gradients);
+    List<Layer<?>> averaged = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      averaged.add(((Layer) layers.get(i)).withGradient((Operand) means.get(i)));
+    }
+    return averaged;
   }
 
   /** Issues the writes of a prepared step after {@code barrier}, then the wrappers' writes and the step increment. */

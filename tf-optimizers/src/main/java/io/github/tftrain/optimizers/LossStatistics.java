@@ -88,6 +88,20 @@ public final class LossStatistics {
     return meanSquare;
   }
 
+  /**
+   * These statistics averaged over the replicas: the global batch's mean loss and second moment (exact when every
+   * replica has as many examples). The objective stays this replica's: its gradients are averaged separately.
+   */
+  LossStatistics averagedOver(Ops tf, io.github.tftrain.distributed.Replicas replicas) {
+    if (!replicas.isDistributed()) {
+      return this;
+    }
+    Operand<TFloat64> both = tf.stack(java.util.List.of(mean, meanSquare));
+    Operand<TFloat64> averaged = replicas.allReduceMean(tf, both);
+    return new LossStatistics(objective, tf.gather(averaged, tf.constant(0), tf.constant(0)),
+        tf.gather(averaged, tf.constant(1), tf.constant(0)), perExample);
+  }
+
   /** Whether the loss was given as per-example values. */
   public boolean isPerExample() {
     return perExample;

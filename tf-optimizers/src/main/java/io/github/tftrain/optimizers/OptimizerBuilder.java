@@ -1,5 +1,6 @@
 package io.github.tftrain.optimizers;
 
+import io.github.tftrain.distributed.Replicas;
 import io.github.tftrain.optimizers.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,6 +29,7 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
   private Schedule learningRate;
   private boolean checkFinite;
   private String name;
+  private Replicas replicas = Replicas.single();
 
   /**
    * @param spec the optimizer's declaration
@@ -167,6 +169,16 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
   }
 
   /**
+   * Data parallelism: the step averages each batch's gradients (before accumulation, clipping, weight decay and the
+   * update) and loss statistics over {@code replicas}, so that every replica applies the same update, the one a
+   * single process would apply to the global batch. Default: {@link Replicas#single()}.
+   */
+  public B replicas(Replicas value) {
+    this.replicas = java.util.Objects.requireNonNull(value, "replicas");
+    return self();
+  }
+
+  /**
    * Guards every step against a non-finite loss or gradient (default off): the step's writes wait for an assertion
    * that the loss and the global gradient norm are finite, so a step that fails it throws from {@code Session.run}
    * with a message containing {@link LossAwareOptimizer#NON_FINITE} and leaves the variables, the optimizer's state
@@ -228,7 +240,7 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
         checkValue(declared, e.getValue());
       }
     }
-    OptimizerConfig config = new OptimizerConfig(spec, checked, lr, groups, name, checkFinite);
+    OptimizerConfig config = new OptimizerConfig(spec, checked, lr, groups, name, checkFinite, replicas);
     if (!spec.supportsAccumulation() && config.get(CommonHyperparameters.ACCUMULATE) > 1) {
       throw new IllegalArgumentException(
           opt + ": accumulate must be 1 (its update measures each minibatch's loss), got "
@@ -260,6 +272,7 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
     copy.learningRate = learningRate;
     copy.checkFinite = checkFinite;
     copy.name = name;
+    copy.replicas = replicas;
     return copy;
   }
 

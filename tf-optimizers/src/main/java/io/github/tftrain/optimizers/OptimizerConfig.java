@@ -1,5 +1,6 @@
 package io.github.tftrain.optimizers;
 
+import io.github.tftrain.distributed.Replicas;
 import io.github.tftrain.optimizers.schedule.Schedule;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ public final class OptimizerConfig {
   private final List<VariableGroup> groups;
   private final String name;
   private final boolean checkFinite;
+  private final Replicas replicas;
 
   OptimizerConfig(
       OptimizerSpec spec,
@@ -26,13 +28,23 @@ public final class OptimizerConfig {
       Schedule learningRate,
       List<VariableGroup> groups,
       String name,
-      boolean checkFinite) {
+      boolean checkFinite,
+      Replicas replicas) {
     this.spec = spec;
     this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     this.learningRate = learningRate;
     this.groups = List.copyOf(groups);
     this.name = name;
     this.checkFinite = checkFinite;
+    this.replicas = replicas;
+  }
+
+  /**
+   * The replicas this optimizer's steps agree with: gradients and loss statistics are averaged over them before any
+   * use ({@link Replicas#single()} in one process).
+   */
+  public Replicas replicas() {
+    return replicas;
   }
 
   /** The optimizer's spec. */
