@@ -48,6 +48,7 @@ public final class RunSetting<T> {
   private final String defaultText;
   private final List<UnaryOperator<T>> steps;
   private final boolean perOptimizer;
+  private final boolean perOptimizerOnly;
   private final String hyperparameter;
   private final boolean negatable;
 
@@ -62,6 +63,7 @@ public final class RunSetting<T> {
     this.defaultText = b.defaultText;
     this.steps = List.copyOf(b.steps);
     this.perOptimizer = b.perOptimizer;
+    this.perOptimizerOnly = b.perOptimizerOnly;
     this.hyperparameter = b.hyperparameter;
     this.negatable = b.negatable;
   }
@@ -117,9 +119,20 @@ public final class RunSetting<T> {
         ? java.util.Optional.of(TrainConfig.configKey(component())) : java.util.Optional.empty();
   }
 
-  /** Whether a preset may set it ({@link Role#FLAG_ONLY} settings and the {@code --set} map are not preset keys). */
+  /**
+   * Whether a preset may set it under its plain name ({@link Role#FLAG_ONLY} settings, the {@code --set} map and the
+   * per-optimizer-only settings are not plain preset keys).
+   */
   public boolean isPresetKey() {
-    return role != Role.FLAG_ONLY && type != Map.class;
+    return role != Role.FLAG_ONLY && type != Map.class && !perOptimizerOnly;
+  }
+
+  /**
+   * Whether a preset gives it only per optimizer ({@code lr.sgd}, never a plain {@code lr}): a value that means
+   * something else for each optimizer (KaFiStO's gain is not SGD's learning rate).
+   */
+  public boolean perOptimizerOnly() {
+    return perOptimizerOnly;
   }
 
   /** Whether a preset may also give it per optimizer ({@code lr.sgd = 0.1}), chosen by the run's optimizer. */
@@ -196,7 +209,7 @@ public final class RunSetting<T> {
       option.auxiliaryTypes(String.class, String.class);
     }
     if (type == Boolean.class) {
-      option.arity("0").negatable(negatable);
+      option.negatable(negatable); // arity as picocli infers it: --augment, --no-augment, --augment=false
     }
     return option.build();
   }
@@ -260,6 +273,7 @@ public final class RunSetting<T> {
     private String defaultText;
     private final List<UnaryOperator<T>> steps = new ArrayList<>();
     private boolean perOptimizer;
+    private boolean perOptimizerOnly;
     private String hyperparameter;
     private boolean negatable;
 
@@ -321,6 +335,13 @@ public final class RunSetting<T> {
 
     Builder<T> perOptimizer() {
       this.perOptimizer = true;
+      return this;
+    }
+
+    /** Per optimizer only: a preset has {@code NAME.OPTIMIZER} lines and no plain {@code NAME}. */
+    Builder<T> perOptimizerOnly() {
+      this.perOptimizer = true;
+      this.perOptimizerOnly = true;
       return this;
     }
 

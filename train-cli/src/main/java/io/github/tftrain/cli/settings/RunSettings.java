@@ -75,7 +75,7 @@ public final class RunSettings {
       .build();
 
   public static final RunSetting<String> LR = RunSetting.declare("lr", String.class)
-      .label("X").hyperparameter("lr").perOptimizer()
+      .label("X").hyperparameter("lr").perOptimizerOnly()
       .help("The learning rate (KaFiStO: its gain); the same as --set lr=X.")
       .defaultText("the optimizer's")
       .build();
@@ -320,7 +320,9 @@ public final class RunSettings {
   public static String markdown() {
     StringBuilder md = new StringBuilder("| option | preset key | config.json | meaning | default |\n|---|---|---|---|---|\n");
     for (RunSetting<?> s : ALL) {
-      String preset = !s.isPresetKey() ? (s == SET ? "`set.OPTIMIZER.KEY`" : "—")
+      String preset = s == SET ? "`set.OPTIMIZER.KEY`"
+          : s.perOptimizerOnly() ? "`" + s.name() + ".OPTIMIZER`"
+          : !s.isPresetKey() ? "—"
           : "`" + s.name() + "`" + (s.perOptimizer() ? ", `" + s.name() + ".OPTIMIZER`" : "");
       String config = s.role() == RunSetting.Role.HYPERPARAMETER ? "`hyperparameters." + s.hyperparameter() + "`"
           : s == SET ? "`hyperparameters`" : s.configKey().map(k -> "`" + k + "`").orElse("—");

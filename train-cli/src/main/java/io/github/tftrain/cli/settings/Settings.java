@@ -149,12 +149,12 @@ public final class Settings {
   }
 
   private Optional<String> fromPreset(RunSetting<?> setting, String optimizer) {
-    if (preset == null || !setting.isPresetKey()) {
+    if (preset == null || !(setting.isPresetKey() || setting.perOptimizer())) {
       return Optional.empty();
     }
     Optional<String> perOptimizer = setting.perOptimizer() && optimizer != null
         ? preset.forOptimizer(setting.name(), optimizer) : Optional.empty();
-    return perOptimizer.or(() -> preset.get(setting.name()));
+    return setting.isPresetKey() ? perOptimizer.or(() -> preset.get(setting.name())) : perOptimizer;
   }
 
   private <T> T parse(RunSetting<T> setting, String text) {

@@ -100,7 +100,8 @@ public record TrainConfig(
 
   /**
    * The settings as an ordered map (config.json's "train" object): one entry per record component, in declaration
-   * order, named in snake case (batchSize: batch_size), but for the settings of other model families. The record's components are the one list of what config.json
+   * order, named in snake case (batchSize: batch_size), but for the settings of other model families. The record's
+   * components are the one list of what config.json
    * records; {@link #fromMap} reads it back the same way.
    */
   public Map<String, Object> toMap() {
@@ -127,7 +128,6 @@ public record TrainConfig(
   static String configKey(String component) {
     return component.replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT);
   }
-
 
   /** The training loop's part of the settings. */
   public io.github.tftrain.trainer.LoopSettings loopSettings() {

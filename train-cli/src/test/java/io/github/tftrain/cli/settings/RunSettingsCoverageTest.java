@@ -154,6 +154,21 @@ class RunSettingsCoverageTest {
     e = assertThrows(IllegalArgumentException.class,
         () -> Settings.resolve(RunOptions.parse("--preset", preset.toString())));
     assertEquals("--keep-checkpoints must be > 0, got 0 (from " + preset + ")", e.getMessage());
+
+    // a learning rate means something else per optimizer (KaFiStO's gain): presets give it as lr.OPTIMIZER only
+    Files.writeString(preset, "model = wrn-10-1\ndata = testdata/fashion-mnist\nlr = 0.1\n");
+    e = assertThrows(IllegalArgumentException.class,
+        () -> Settings.resolve(RunOptions.parse("--preset", preset.toString())));
+    assertTrue(e.getMessage().contains("unknown key 'lr'"), e.getMessage());
+  }
+
+  @Test
+  void negatableFlagsTakeEveryForm() {
+    for (String[] form : new String[][] {{"--no-augment"}, {"--augment=false"}, {"--no-augment=true"}}) {
+      List<String> args = new ArrayList<>(List.of("--model", "wrn-10-1", "--data", "testdata/fashion-mnist"));
+      args.addAll(List.of(form));
+      assertEquals(false, Settings.resolve(RunOptions.parse(args.toArray(String[]::new))).augment(), form[0]);
+    }
   }
 
   @Test
