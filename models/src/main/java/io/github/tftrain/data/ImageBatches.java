@@ -26,6 +26,8 @@ public final class ImageBatches {
   private final boolean augment;
   private final boolean dropLast;
   private final int prefetch;
+  private final int shardIndex;
+  private final int shardCount;
   private final long seed;
   private final float[][] normalize;
   private final AtomicLong producerNanos = new AtomicLong();
@@ -37,6 +39,8 @@ public final class ImageBatches {
     this.shuffle = b.shuffle;
     this.augment = b.augment;
     this.dropLast = b.dropLast;
+    this.shardIndex = b.shardIndex;
+    this.shardCount = b.shardCount;
     this.prefetch = b.prefetch;
     this.seed = b.seed;
     ChannelStats stats = b.stats != null ? b.stats : ChannelStats.of(b.data);
@@ -126,7 +130,12 @@ public final class ImageBatches {
   /** Builds batch {@code b} of epoch {@code e}. */
   Batch build(int epoch, int b, int[] order) {
     int start = b * batchSize;
-    int size = Math.min(batchSize, data.count() - start);
+    int global = Math.min(batchSize, data.count() - start);
+    // A shard is its slice of the global batch: rows [lo, hi); the random stream still runs through every row, so
+    // each image is augmented as in the unsharded batch.
+    int lo = shardCount == 1 ? 0 : global / shardCount * shardIndex;
+    int hi = shardCount == 1 ? global : lo + global / shardCount;
+    int size = hi - lo;
     int h = data.height();
     int w = data.width();
     int c = data.channels();
@@ -135,9 +144,8 @@ public final class ImageBatches {
     byte[] pixels = data.rawPixels();
     // One random stream per batch, so batches can be built in any order with the same result.
     SplittableRandom random = new SplittableRandom(mix(seed, epoch, b));
-    for (int i = 0; i < size; i++) {
-      int image = order[start + i];
-      labels[i] = data.label(image);
+    for (int row = 0; row < hi; row++) {
+      int image = order[start + row];
       int dx = 0;
       int dy = 0;
       boolean flip = false;
@@ -146,6 +154,11 @@ public final class ImageBatches {
         dx = random.nextInt(9) - 4;
         flip = random.nextBoolean();
       }
+      if (row < lo) {
+        continue; // another shard's row
+      }
+      int i = row - lo;
+      labels[i] = data.label(image);
       int base = image * h * w * c;
       int outBase = i * h * w * c;
       for (int r = 0; r < h; r++) {
@@ -245,6 +258,8 @@ public final class ImageBatches {
   public static final class Builder {
     private final ImageDataset data;
     private int batchSize = 128;
+    private int shardIndex;
+    private int shardCount = 1;
     private boolean shuffle;
     private boolean augment;
     private boolean dropLast;
@@ -257,6 +272,20 @@ public final class ImageBatches {
         throw new IllegalArgumentException("no images to batch");
       }
       this.data = data;
+    }
+
+    /**
+     * Data parallelism: each batch is the {@code index}-th of {@code count} equal slices of the global batch of
+     * {@link #batchSize} (same order and augmentation as unsharded), so {@code count} shards together see exactly
+     * the unsharded batches. The batch size must divide by {@code count}.
+     */
+    public Builder shard(int index, int count) {
+      if (count < 1 || index < 0 || index >= count) {
+        throw new IllegalArgumentException("shard " + index + " of " + count + ": need 0 <= index < count");
+      }
+      this.shardIndex = index;
+      this.shardCount = count;
+      return this;
     }
 
     public Builder batchSize(int value) {
@@ -309,6 +338,10 @@ public final class ImageBatches {
       if (dropLast && data.count() < batchSize) {
         throw new IllegalArgumentException(
             data.source() + ": " + data.count() + " images make no full batch of " + batchSize);
+      }
+      if (batchSize % shardCount != 0 || (!dropLast && shardCount > 1)) {
+        throw new IllegalArgumentException("a batch of " + batchSize + " splits into " + shardCount
+            + " equal shards only when it divides and the last partial batch is dropped");
       }
       return new ImageBatches(this);
     }

@@ -38,6 +38,29 @@ public final class TokenBatches {
     this.steps = steps;
   }
 
+  private TokenBatches(int[] rows, int batchSize, int rowLength, int steps) {
+    this.rows = rows;
+    this.batchSize = batchSize;
+    this.rowLength = rowLength;
+    this.steps = steps;
+  }
+
+  /**
+   * Data parallelism: the {@code index}-th of {@code count} equal slices of the rows (rows [index·B/count,
+   * (index+1)·B/count) of B), with the same windows, so {@code count} shards together hold exactly these batches.
+   *
+   * @throws IllegalArgumentException when the rows do not divide by {@code count}
+   */
+  public TokenBatches shard(int index, int count) {
+    if (count < 1 || index < 0 || index >= count || batchSize % count != 0) {
+      throw new IllegalArgumentException("shard " + index + " of " + count + " of " + batchSize + " rows: need 0 <= "
+          + "index < count and rows divisible by count");
+    }
+    int per = batchSize / count;
+    return new TokenBatches(Arrays.copyOfRange(rows, index * per * rowLength, (index + 1) * per * rowLength), per,
+        rowLength, steps);
+  }
+
   /** Windows per pass over the data. */
   public int windows() {
     return (rowLength - 1) / steps;

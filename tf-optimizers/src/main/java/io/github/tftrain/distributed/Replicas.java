@@ -14,7 +14,6 @@ import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.family.TType;
 
 /**
@@ -90,6 +89,14 @@ public final class Replicas {
    */
   public static Replicas of(int size, int rank, double timeoutSeconds) {
     return new Replicas(size, rank, 1, (float) timeoutSeconds, "auto");
+  }
+
+  /**
+   * The same replicas in another collective group: collectives of separate graphs that run at the same time (a
+   * handshake before the training graph exists) must not share a group's instance keys.
+   */
+  public Replicas withGroupKey(int key) {
+    return new Replicas(size, rank, key, timeoutSeconds, communication);
   }
 
   /**
@@ -200,17 +207,17 @@ public final class Replicas {
   }
 
   /**
-   * An op that gives every replica the chief's values of {@code variables}: the chief sends, the others receive and
-   * assign. Run it once after the variables are initialised or restored (on the chief); it returns when every replica
+   * An op that gives every replica the chief's values of {@code variables} (variables, or the outputs of variable ops
+   * of a graph): the chief sends, the others receive and assign. Run it once after the variables are initialised or restored (on the chief); it returns when every replica
    * has run it.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public Op broadcastFromChief(Ops tf, List<? extends Variable<?>> variables) {
+  public Op broadcastFromChief(Ops tf, List<? extends Operand<?>> variables) {
     List<Op> done = new ArrayList<>();
     if (!isDistributed()) {
       return tf.noOp();
     }
-    for (Variable<?> variable : variables) {
+    for (Operand<?> variable : variables) {
       int instanceKey = nextInstanceKey(tf);
       Shape shape = variable.shape();
       if (isChief()) {
@@ -238,6 +245,43 @@ public final class Replicas {
       }
     }
     return tf.withControlDependencies(done).noOp();
+  }
+
+  /**
+   * The chief's {@code value} on every replica: the chief sends it (and gets it back), the others receive a tensor of
+   * {@code shape} (which may be fed at run time, for data whose size only the chief knows).
+   *
+   * @param value the chief's tensor; ignored on the other replicas (any tensor of the type, e.g. a placeholder)
+   * @param shape the value's shape as an int64 vector, on every replica
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public <T extends TType> Operand<T> broadcast(Ops tf, Operand<T> value, Operand<org.tensorflow.types.TInt64> shape) {
+    if (!isDistributed()) {
+      return value;
+    }
+    int instanceKey = nextInstanceKey(tf);
+    if (isChief()) {
+      Operation send = tf.scope().opBuilder("CollectiveBcastSendV2", "CollectiveBcastSendV2")
+          .addInput(value.asOutput())
+          .addInput(tf.constant(size).asOutput())
+          .addInput(tf.constant(groupKey).asOutput())
+          .addInput(tf.constant(instanceKey).asOutput())
+          .setAttr("communication_hint", communication)
+          .setAttr("timeout_seconds", timeoutSeconds)
+          .build();
+      return (Operand<T>) send.output(0);
+    }
+    Operation receive = tf.scope().opBuilder("CollectiveBcastRecvV2", "CollectiveBcastRecvV2")
+        .addInput(tf.constant(size).asOutput())
+        .addInput(tf.constant(groupKey).asOutput())
+        .addInput(tf.constant(instanceKey).asOutput())
+        .addInput(shape.asOutput())
+        .setAttr("T", value.asOutput().dataType())
+        .setAttr("Tshape", org.tensorflow.proto.DataType.DT_INT64)
+        .setAttr("communication_hint", communication)
+        .setAttr("timeout_seconds", timeoutSeconds)
+        .build();
+    return (Operand<T>) receive.output(0);
   }
 
   /** The next collective's instance key: one more than the collectives already in the graph. */

@@ -89,6 +89,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
   private List<Layer<?>> updatedLayers;
   private Operand<TFloat64> learningRateAtStep;
   private Operand<TFloat64> gradientNorm;
+  private Operand<TFloat64> lossMean;
   private List<EvaluationWeight<?>> evaluationWeights;
 
   /**
@@ -145,6 +146,20 @@ public abstract class LossAwareOptimizer extends Optimizer {
   public Operand<TFloat64> learningRate() {
     requireBuilt("learningRate()");
     return learningRateAtStep;
+  }
+
+  /**
+   * The step's loss as the update sees it (float64): the minibatch mean, averaged over the replicas in data-parallel
+   * training (the global batch's mean loss).
+   *
+   * @throws IllegalStateException before minimize/applyGradients ran, or when the step was given no loss
+   */
+  public Operand<TFloat64> lossMean() {
+    requireBuilt("lossMean()");
+    if (lossMean == null) {
+      throw new IllegalStateException(scopeName + " was given no loss");
+    }
+    return lossMean;
   }
 
   /**
@@ -626,6 +641,9 @@ public abstract class LossAwareOptimizer extends Optimizer {
     // only accumulate: built outside the accumulation gate, on this run's gradients.
     Operand<TInt64> step = base.identity(globalStep);
     learningRateAtStep = base.identity(stepLearningRate(base, step, learningRate.value(base, step)));
+    if (loss != null) {
+      lossMean = loss.mean();
+    }
     if (checkFinite) {
       finiteCheck = finiteAssertion(base, loss);
     }

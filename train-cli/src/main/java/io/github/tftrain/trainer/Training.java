@@ -35,6 +35,7 @@ public final class Training {
   private final Interrupts interrupts;
   private final EventWriter events;
   private final List<Callback> callbacks;
+  private final ReplicaSync sync;
   /** Whether the variables hold the evaluation weights now (inside {@link #evaluationWeights}). */
   private boolean onEvaluationWeights;
 
@@ -115,6 +116,19 @@ public final class Training {
    */
   public Training(LoopSettings config, RunDirectory run, TrainingJob job, Session session, Progress progress,
       Interrupts interrupts, EventWriter events, List<Callback> callbacks) {
+    this(config, run, job, session, progress, interrupts, events, callbacks, null);
+  }
+
+  /**
+   * One replica of a data-parallel run: every replica runs this same loop in step with the others; the chief's run
+   * directory is the run's, the others' ({@code run}) is scratch space. The chief's variables and loop state
+   * (after a restore) are given to every replica, and an interrupt on any replica stops all of them at the same step.
+   *
+   * @param sync the agreement ops built into the job's graph ({@link ReplicaSync#build}), or null for one process
+   */
+  public Training(LoopSettings config, RunDirectory run, TrainingJob job, Session session, Progress progress,
+      Interrupts interrupts, EventWriter events, List<Callback> callbacks, ReplicaSync sync) {
+    this.sync = sync;
     this.callbacks = List.copyOf(callbacks);
     this.config = config;
     this.run = run;
@@ -152,11 +166,30 @@ public final class Training {
     } else {
       writeAssets(run.root());
       session.initialize();
-      if (!config.initFrom().isEmpty()) {
+      if (!config.initFrom().isEmpty() && isChief()) { // the others get the chief's weights below
         progress.line(WeightImport.describe(
             WeightImport.load(session, job.graph(), job.optimizers(), java.nio.file.Path.of(config.initFrom()))));
       }
       metrics = resume ? MetricsLog.resume(run.metrics(), header, 0) : MetricsLog.create(run.metrics(), header);
+    }
+    if (sync != null && sync.replicas().isDistributed()) {
+      // Every replica continues from the chief's variables and place: a resumed chief restored them from its
+      // checkpoint, the others only initialised theirs.
+      sync.broadcastVariables(session);
+      Map<String, Object> chiefs = new LinkedHashMap<>();
+      chiefs.put("state", state.toMap());
+      Map<String, Object> states = new LinkedHashMap<>();
+      callbacks.forEach(c -> states.put(c.name(), c.state()));
+      chiefs.put("callbacks", states);
+      Map<String, Object> received = Json.parseObject(sync.fromChief(session, Json.write(chiefs)));
+      if (!isChief()) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> chiefState = (Map<String, Object>) received.get("state");
+        state = State.fromMap(chiefState);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> chiefCallbacks = (Map<String, Object>) received.get("callbacks");
+        restoreCallbacks(chiefCallbacks);
+      }
     }
     try (metrics) {
       if (state.stopped != null) {
@@ -173,6 +206,9 @@ public final class Training {
       long skippedInARow = 0; // --on-nan skip: batches skipped since the last step taken
       while (state.step < total && state.stopped == null) {
         String signal = interrupts.requested();
+        if (sync != null && sync.any(session, signal != null) && signal == null) {
+          signal = "a signal to another worker";
+        }
         if (signal != null) {
           Checkpoints.Saved saved = checkpoint(checkpoints, state);
           progress.line(String.format(Locale.ROOT,
@@ -321,6 +357,11 @@ public final class Training {
       progress.line("done" + result + "; run directory " + run.root());
       return Outcome.DONE;
     }
+  }
+
+  /** Whether this process is the run's chief (one process is its own chief). */
+  private boolean isChief() {
+    return sync == null || sync.replicas().isChief();
   }
 
   /** The first training column's name for progress lines: "loss", or the GAN's "critic loss". */

@@ -1,6 +1,11 @@
 package io.github.tftrain.cli.commands;
 
 import io.github.tftrain.cli.ThreadsOption;
+import io.github.tftrain.cli.ClusterOptions;
+import io.github.tftrain.cli.runs.ClusterRun;
+import io.github.tftrain.cli.runs.LocalWorkers;
+import io.github.tftrain.distributed.Cluster;
+import java.util.Optional;
 import io.github.tftrain.cli.settings.Settings;
 import io.github.tftrain.cli.settings.TrainConfig;
 import io.github.tftrain.cli.runs.Runs;
@@ -47,6 +52,8 @@ public final class TrainCommand implements Callable<Integer> {
 
   @CommandLine.Mixin ThreadsOption threads;
 
+  @CommandLine.Mixin ClusterOptions clusterOptions;
+
   @Option(names = "--quiet", description = "Only per-epoch and final lines.")
   boolean quiet;
 
@@ -60,9 +67,14 @@ public final class TrainCommand implements Callable<Integer> {
 
   private int call(Interrupts interrupts) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    Runs runs = new Runs(out, spec.commandLine().getErr(), quiet, threads.threads());
+    PrintWriter err = spec.commandLine().getErr();
     RunOptions options = options();
     String runDir = options.get(RunSettings.RUN_DIR).orElse(null);
+    int localWorkers = clusterOptions.localWorkers();
+    Optional<Cluster> cluster = clusterOptions.cluster();
+    double timeout = clusterOptions.timeoutSeconds();
+    Integer epochs = options.get(RunSettings.EPOCHS).orElse(null);
+    Long steps = options.get(RunSettings.STEPS).orElse(null);
     if (resume) {
       if (runDir == null) {
         throw new IllegalArgumentException("--resume needs --run-dir DIR (the run to continue)");
@@ -77,25 +89,52 @@ public final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--resume continues a run with the settings in its config.json (only "
             + "--epochs or --steps may extend it); drop " + String.join(", ", extra));
       }
-      Integer epochs = options.get(RunSettings.EPOCHS).orElse(null);
-      Long steps = options.get(RunSettings.STEPS).orElse(null);
       if (epochs != null && steps != null) {
         throw new IllegalArgumentException("--resume takes --epochs or --steps to extend the run, not both");
       }
+      if ((localWorkers > 1 || cluster.isPresent()) && (epochs != null || steps != null)) {
+        throw new IllegalArgumentException("--resume on several workers continues the run as it is; extend it with "
+            + "--epochs or --steps in one process first");
+      }
+    }
+    if (localWorkers > 1) {
+      // the flags are checked once here, before any worker starts
+      if (resume) {
+        TrainConfig.read(RunDirectory.open(Path.of(runDir)));
+      } else {
+        Settings.resolve(options);
+      }
+      return LocalWorkers.run(localWorkers, out, err);
+    }
+    if (cluster.isPresent() && cluster.get().task() != 0) {
+      // a worker other than the chief: the chief's settings (a resume reads them from the chief, whose run it is)
+      ClusterRun worker = ClusterRun.start(cluster.get(), timeout);
+      TrainConfig config = worker.agree(resume ? null : Settings.resolve(options), resume);
+      return new Runs(out, err, quiet, threads.threads(), worker).follow(config, interrupts);
+    }
+    if (resume) {
       RunDirectory run = RunDirectory.open(Path.of(runDir));
       TrainConfig config = TrainConfig.read(run);
-
       if (config.xla() && !Xla.enabled()) {
         return Xla.relaunchIfNeeded().orElseThrow();
       }
-      return runs.resume(run, config, interrupts, epochs, steps);
+      ClusterRun chief = cluster.map(c -> ClusterRun.start(c, timeout)).orElse(null);
+      if (chief != null) {
+        chief.agree(config, true);
+      }
+      return new Runs(out, err, quiet, threads.threads(), chief).resume(run, config, interrupts, epochs, steps);
     }
     TrainConfig config = Settings.resolve(options);
     if (config.xla() && !Xla.enabled()) {
       return Xla.relaunchIfNeeded().orElseThrow();
     }
+    ClusterRun chief = cluster.map(c -> ClusterRun.start(c, timeout)).orElse(null);
+    if (chief != null) {
+      chief.agree(config, false);
+    }
     Path dir = runDir != null ? Path.of(runDir) : Runs.defaultRunDir(config);
-    return runs.start(config, dir, spec.commandLine().getParseResult().originalArgs(), interrupts);
+    return new Runs(out, err, quiet, threads.threads(), chief).start(config, dir,
+        spec.commandLine().getParseResult().originalArgs(), interrupts);
   }
 
   /** The run settings given on the command line. */

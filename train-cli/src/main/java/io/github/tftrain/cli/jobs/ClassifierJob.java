@@ -7,6 +7,7 @@ import io.github.tftrain.trainer.SavedModels;
 import io.github.tftrain.trainer.EvaluationWeights;
 import io.github.tftrain.trainer.TrainingJob;
 
+import io.github.tftrain.distributed.Replicas;
 import io.github.tftrain.cli.models.ImageClassifierTask;
 import io.github.tftrain.cli.models.ModelSpec;
 import io.github.tftrain.cli.models.OptimizerFactory;
@@ -53,9 +54,16 @@ public final class ClassifierJob implements TrainingJob {
   private final List<Column> columns = new ArrayList<>();
   private final List<Operand<TFloat64>> diagnostics = new ArrayList<>();
   private ImageBatches.Epoch epoch;
+  private final Replicas replicas;
 
   ClassifierJob(TrainConfig config, ModelSpec.ImageClassifier spec, ImageDataset train, ImageDataset test) {
+    this(config, spec, train, test, Replicas.single());
+  }
+
+  ClassifierJob(TrainConfig config, ModelSpec.ImageClassifier spec, ImageDataset train, ImageDataset test,
+      Replicas replicas) {
     this.config = config;
+    this.replicas = replicas;
     this.spec = spec;
     this.train = train;
     this.test = test;
@@ -66,8 +74,8 @@ public final class ClassifierJob implements TrainingJob {
     }
     this.batches =
         ImageBatches.of(train).batchSize(config.batchSize()).shuffle(true).augment(config.augment())
-            .dropLast(true).seed(config.seed()).stats(stats).build();
-    this.optimizer = Jobs.optimizer(config, batches.batchesPerEpoch());
+            .dropLast(true).seed(config.seed()).stats(stats).shard(replicas.rank(), replicas.size()).build();
+    this.optimizer = Jobs.optimizer(config, batches.batchesPerEpoch()).withReplicas(replicas);
     this.graph = new Graph();
     try {
       this.task = build(graph, optimizer);
@@ -79,6 +87,9 @@ public final class ClassifierJob implements TrainingJob {
     }
     this.testBatches = ImageBatches.of(test).batchSize(250).stats(stats).build();
     addStepColumns(task.optimizer(), columns, diagnostics);
+    if (replicas.isDistributed()) {
+      diagnostics.add(task.optimizer().lossMean()); // the global batch's loss replaces this replica's (Jobs.globalLoss)
+    }
   }
 
   /**
@@ -198,7 +209,7 @@ public final class ClassifierJob implements TrainingJob {
         TInt32 y = batch.labelsTensor()) {
       double[] out = task.trainStep(session, x, y, step, diagnostics);
       // columns: loss, lr, grad_norm, then KaFiStO's; fetched: loss, lr, grad_norm, ...
-      return out;
+      return Jobs.globalLoss(out, replicas);
     }
   }
 

@@ -21,7 +21,8 @@ final class Exports {
 
   /** The same optimizer with stock-op kernels, so the exported train signature runs anywhere. */
   static OptimizerFactory portable(RunOptimizer factory) {
-    return factory.withSetting("kernel", "graph");
+    // and one process's: a SavedModel holds no collectives
+    return factory.withSetting("kernel", "graph").withReplicas(io.github.tftrain.distributed.Replicas.single());
   }
 
   /** {@code value}, read after {@code targets} ran: the output of a signature that must run the update. */

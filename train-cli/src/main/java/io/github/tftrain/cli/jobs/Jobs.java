@@ -12,6 +12,8 @@ import io.github.tftrain.data.ImageFolder;
 import io.github.tftrain.data.TextCorpus;
 import java.io.IOException;
 import io.github.tftrain.cli.models.SessionConfigs;
+import io.github.tftrain.distributed.Cluster;
+import io.github.tftrain.distributed.Replicas;
 import java.nio.file.Path;
 import org.tensorflow.Session;
 
@@ -24,11 +26,31 @@ public final class Jobs {
    * @throws IllegalArgumentException for settings the model or optimizer reject
    */
   public static TrainingJob create(TrainConfig config) throws IOException {
+    return create(config, Replicas.single());
+  }
+
+  /**
+   * The job of one replica of a data-parallel run: its slice of every global batch ({@code --batch-size} /
+   * replicas), optimizers that average over the replicas.
+   *
+   * @throws IllegalArgumentException when the family does not train data-parallel yet, or the batch does not split
+   */
+  public static TrainingJob create(TrainConfig config, Replicas replicas) throws IOException {
     ModelSpec spec = ModelSpec.parse(config.model());
     Path data = Path.of(config.data());
+    if (replicas.isDistributed()) {
+      if (!(spec instanceof ModelSpec.LanguageModel) && !(spec instanceof ModelSpec.ImageClassifier)) {
+        throw new IllegalArgumentException("--workers: " + spec.name() + " does not train on several workers yet "
+            + "(image classifiers and language models do)");
+      }
+      if (config.batchSize() % replicas.size() != 0) {
+        throw new IllegalArgumentException("--batch-size " + config.batchSize() + " does not split evenly over "
+            + replicas.size() + " workers (the global batch is divided among them)");
+      }
+    }
     if (spec instanceof ModelSpec.LanguageModel lm) {
       TextCorpus corpus = TextCorpus.read(data);
-      return new LanguageModelJob(config, lm, corpus);
+      return new LanguageModelJob(config, lm, corpus, replicas);
     }
     if (spec instanceof ModelSpec.Mlp mlp) {
       return TabularJobs.create(config, mlp, CsvTable.read(data, "train"), CsvTable.read(data, "test"));
@@ -38,7 +60,7 @@ public final class Jobs {
       return new GanJob(config, gan, train);
     }
     ImageDataset test = ImageFolder.read(data, "test");
-    return new ClassifierJob(config, (ModelSpec.ImageClassifier) spec, train, test);
+    return new ClassifierJob(config, (ModelSpec.ImageClassifier) spec, train, test, replicas);
   }
 
   /**
@@ -46,9 +68,17 @@ public final class Jobs {
    * core), the precision, and Grappler's remapper off for the WGAN-GP graph (see {@link SessionConfigs#of}).
    */
   public static Session openSession(TrainConfig config, TrainingJob job, int threads) {
+    return new Session(job.graph(), sessionConfig(config, threads));
+  }
+
+  /** A session on the job's graph through a cluster worker's server (data-parallel runs), configured the same way. */
+  public static Session openSession(TrainConfig config, TrainingJob job, int threads, Cluster cluster) {
+    return cluster.openSession(job.graph(), sessionConfig(config, threads));
+  }
+
+  private static org.tensorflow.proto.ConfigProto sessionConfig(TrainConfig config, int threads) {
     boolean gan = ModelSpec.parse(config.model()) instanceof ModelSpec.Gan;
-    return new Session(job.graph(),
-        SessionConfigs.of(threads, !gan, SessionConfigs.Precision.parse(config.precision())));
+    return SessionConfigs.of(threads, !gan, SessionConfigs.Precision.parse(config.precision()));
   }
 
   /** Steps (optimizer updates) in the whole run. */
@@ -60,5 +90,18 @@ public final class Jobs {
   public static RunOptimizer optimizer(TrainConfig config, long stepsPerEpoch) {
     return new RunOptimizer(config.optimizer(), config.hyperparameters(), new ScheduleSpec(config.schedule()),
         stepsPerEpoch, totalSteps(config, stepsPerEpoch));
+  }
+
+  /**
+   * The training columns' values of a step: with several replicas the first column (the loss) is replaced by the
+   * global batch's loss, fetched as the last value (see {@link ClassifierJob#addStepColumns}).
+   */
+  static double[] globalLoss(double[] fetched, Replicas replicas) {
+    if (!replicas.isDistributed()) {
+      return fetched;
+    }
+    double[] values = java.util.Arrays.copyOf(fetched, fetched.length - 1);
+    values[0] = fetched[fetched.length - 1];
+    return values;
   }
 }

@@ -7,6 +7,7 @@ import io.github.tftrain.trainer.SavedModels;
 import io.github.tftrain.trainer.EvaluationWeights;
 import io.github.tftrain.trainer.TrainingJob;
 
+import io.github.tftrain.distributed.Replicas;
 import io.github.tftrain.cli.models.LanguageModelTask;
 import io.github.tftrain.cli.models.ModelSpec;
 import io.github.tftrain.data.TextCorpus;
@@ -50,17 +51,32 @@ public final class LanguageModelJob implements TrainingJob {
   private final List<Column> columns = new ArrayList<>();
   private final List<Operand<TFloat64>> diagnostics = new ArrayList<>();
   private int window;
+  private final Replicas replicas;
+  private final org.tensorflow.op.core.Placeholder<TFloat64> evalValue;
+  private final Operand<TFloat64> evalMean;
 
   LanguageModelJob(TrainConfig config, ModelSpec.LanguageModel spec, TextCorpus corpus) {
+    this(config, spec, corpus, Replicas.single());
+  }
+
+  LanguageModelJob(TrainConfig config, ModelSpec.LanguageModel spec, TextCorpus corpus, Replicas replicas) {
     this.config = config;
     this.spec = spec;
     this.corpus = corpus;
-    this.train = new TokenBatches(corpus.split("train"), config.batchSize(), config.bptt());
-    this.valid = new TokenBatches(corpus.split("valid"), config.batchSize(), config.bptt());
-    this.optimizer = Jobs.optimizer(config, train.windows());
+    this.replicas = replicas;
+    // each replica trains and validates on its slice of the rows; the validation loss is averaged over them
+    this.train = new TokenBatches(corpus.split("train"), config.batchSize(), config.bptt())
+        .shard(replicas.rank(), replicas.size());
+    this.valid = new TokenBatches(corpus.split("valid"), config.batchSize(), config.bptt())
+        .shard(replicas.rank(), replicas.size());
+    this.optimizer = Jobs.optimizer(config, train.windows()).withReplicas(replicas);
     this.graph = new Graph();
     try {
-      this.task = build(graph, optimizer);
+      this.task = build(graph, optimizer, train.batchSize());
+      Ops tf = Ops.create(graph).withSubScope("replica_eval");
+      this.evalValue = tf.placeholder(TFloat64.class,
+          org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.scalar()));
+      this.evalMean = replicas.allReduceMean(tf, evalValue);
       RunOptimizer.requireGroupsMatched(List.of(task.optimizer()));
       this.evaluationSwap = EvaluationSwap.of(graph, List.of(task.optimizer()));
     } catch (RuntimeException e) {
@@ -68,10 +84,13 @@ public final class LanguageModelJob implements TrainingJob {
       throw e;
     }
     ClassifierJob.addStepColumns(task.optimizer(), columns, diagnostics);
+    if (replicas.isDistributed()) {
+      diagnostics.add(task.optimizer().lossMean()); // the global batch's loss replaces this replica's (Jobs.globalLoss)
+    }
   }
 
-  private LanguageModelTask build(Graph g, io.github.tftrain.cli.models.OptimizerFactory factory) {
-    return LanguageModelTask.build(g, spec, corpus.vocabulary().size(), config.batchSize(), config.bptt(),
+  private LanguageModelTask build(Graph g, io.github.tftrain.cli.models.OptimizerFactory factory, int rows) {
+    return LanguageModelTask.build(g, spec, corpus.vocabulary().size(), rows, config.bptt(),
         Init.parse(config.init()), config.seed(), config.dropout(), factory);
   }
 
@@ -242,7 +261,7 @@ public final class LanguageModelJob implements TrainingJob {
 
   @Override
   public long itemsPerStep() {
-    return (long) train.batchSize() * train.steps();
+    return (long) config.batchSize() * train.steps(); // the global batch's tokens (all replicas together)
   }
 
   @Override
@@ -264,7 +283,7 @@ public final class LanguageModelJob implements TrainingJob {
         TInt32 y = train.tensor(train.targets(window))) {
       double[] out = task.trainStep(session, x, y, step, diagnostics);
       window++;
-      return out;
+      return Jobs.globalLoss(out, replicas);
     } catch (RuntimeException e) {
       window++; // a skipped window (--on-nan skip) still moves on
       throw e;
@@ -285,6 +304,12 @@ public final class LanguageModelJob implements TrainingJob {
   public double[] evaluate(Session session) {
     List<float[]> trainingState = task.carriedState();
     double loss = evaluate(session, valid);
+    if (replicas.isDistributed()) {
+      try (TFloat64 own = TFloat64.scalarOf(loss);
+          var result = session.runner().feed(evalValue, own).fetch(evalMean).run()) {
+        loss = ((TFloat64) result.get(0)).getDouble(); // every replica had as many rows of every window
+      }
+    }
     task.restoreCarriedState(trainingState);
     return new double[] {loss, Math.exp(loss)};
   }
@@ -347,7 +372,7 @@ public final class LanguageModelJob implements TrainingJob {
   @Override
   public void exportSavedModel(String checkpointPrefix, Path out) throws IOException {
     try (Graph export = new Graph()) {
-      LanguageModelTask exported = build(export, Exports.portable(optimizer));
+      LanguageModelTask exported = build(export, Exports.portable(optimizer), config.batchSize());
       EvaluationSwap swap = EvaluationSwap.of(export, List.of(exported.optimizer()));
       Ops tf = Ops.create(export);
       Map<String, Operand<?>> inputs = new LinkedHashMap<>();
@@ -380,7 +405,7 @@ public final class LanguageModelJob implements TrainingJob {
 
   /** The test split's windows (for tftrain eval). */
   public TokenBatches testWindows() {
-    return new TokenBatches(corpus.split("test"), config.batchSize(), config.bptt());
+    return new TokenBatches(corpus.split("test"), train.batchSize(), config.bptt());
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.github.tftrain.cli.settings.ScheduleSpec;
 
 import io.github.tftrain.cli.OptimizerSettings;
 import io.github.tftrain.cli.models.OptimizerFactory;
+import io.github.tftrain.distributed.Replicas;
 import io.github.tftrain.optimizers.Apollo;
 import io.github.tftrain.optimizers.CommonHyperparameters;
 import io.github.tftrain.optimizers.LossAwareOptimizer;
@@ -36,6 +37,8 @@ public final class RunOptimizer implements OptimizerFactory {
   private final long warmup;
   /** Batches per update ({@code accumulate}). */
   private final long accumulate;
+  /** The replicas each step's gradients and loss statistics are averaged over. */
+  private Replicas replicas = Replicas.single();
 
   /**
    * @throws IllegalArgumentException for an unknown optimizer, key or value (named in the message)
@@ -93,7 +96,7 @@ public final class RunOptimizer implements OptimizerFactory {
     }
     Map<String, String> more = new LinkedHashMap<>(settings);
     more.put(key, value);
-    return new RunOptimizer(optimizer, more, schedule, stepsPerEpoch, totalSteps);
+    return new RunOptimizer(optimizer, more, schedule, stepsPerEpoch, totalSteps).withReplicas(replicas);
   }
 
   /**
@@ -105,7 +108,14 @@ public final class RunOptimizer implements OptimizerFactory {
     long accumulate = builder.validate().get(CommonHyperparameters.ACCUMULATE);
     builder.lr(schedule.toSchedule(builder.baseLearningRate(), Math.max(1, stepsPerEpoch / accumulate),
         Math.max(1, totalSteps / accumulate)));
-    return builder.checkFinite(true);
+    return builder.checkFinite(true).replicas(replicas);
+  }
+
+  /** This optimizer averaging over {@code value} (data parallelism). */
+  public RunOptimizer withReplicas(Replicas value) {
+    RunOptimizer copy = new RunOptimizer(optimizer, settings, schedule, stepsPerEpoch, totalSteps);
+    copy.replicas = value;
+    return copy;
   }
 
   /**

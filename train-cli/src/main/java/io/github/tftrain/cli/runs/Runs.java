@@ -3,6 +3,8 @@ package io.github.tftrain.cli.runs;
 import io.github.tftrain.cli.jobs.Jobs;
 import io.github.tftrain.cli.settings.TrainConfig;
 
+import io.github.tftrain.distributed.Replicas;
+import io.github.tftrain.trainer.ReplicaSync;
 import io.github.tftrain.trainer.Training;
 import io.github.tftrain.trainer.RunDirectory;
 import io.github.tftrain.trainer.EventWriter;
@@ -13,6 +15,7 @@ import io.github.tftrain.trainer.Provenance;
 import io.github.tftrain.trainer.TrainingJob;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -32,16 +35,61 @@ public final class Runs {
   private final PrintWriter err;
   private final boolean quiet;
   private final int threads;
+  private final ClusterRun cluster;
 
   /**
    * @param out progress and results
    * @param err warnings about the settings (one line each)
    */
   public Runs(PrintWriter out, PrintWriter err, boolean quiet, int threads) {
+    this(out, err, quiet, threads, null);
+  }
+
+  /**
+   * Runs of one worker of a data-parallel cluster: the chief writes the run directory, the others train in step with
+   * it on scratch space and write nothing there.
+   *
+   * @param cluster this worker's place in the cluster, its server started; null for one process
+   */
+  public Runs(PrintWriter out, PrintWriter err, boolean quiet, int threads, ClusterRun cluster) {
     this.out = out;
     this.err = err;
     this.quiet = quiet;
     this.threads = threads;
+    this.cluster = cluster;
+  }
+
+  private Replicas replicas() {
+    return cluster == null ? Replicas.single() : cluster.replicas();
+  }
+
+  private boolean isChief() {
+    return cluster == null || cluster.isChief();
+  }
+
+  /**
+   * A worker other than the chief: the same run in step with the chief, on a scratch run directory deleted at the end
+   * (the chief's is the run's); it starts fresh and takes the chief's variables and place.
+   */
+  public int follow(TrainConfig config, Interrupts interrupts) throws IOException {
+    Path scratch = Files.createTempDirectory("tftrain-worker-" + cluster.cluster().task() + "-");
+    try (TrainingJob job = Jobs.create(config, replicas())) {
+      RunDirectory run = RunDirectory.create(scratch.resolve("run"));
+      return train(config, run, job, false, interrupts);
+    } finally {
+      deleteTree(scratch);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
   }
 
   /** runs/MODEL-OPTIMIZER-yyyyMMdd-HHmmss under the working folder. */
@@ -52,14 +100,25 @@ public final class Runs {
 
   /** A new run. */
   public int start(TrainConfig config, Path runDir, List<String> args, Interrupts interrupts) throws IOException {
-    try (TrainingJob job = Jobs.create(config)) {
+    try (TrainingJob job = Jobs.create(config, replicas())) {
       if (interrupts.requested() != null) {
         return interruptedWhileStarting(interrupts, "nothing was written");
       }
       callbacks(config, job); // a bad --early-stopping metric fails before the run directory exists
       RunDirectory run = RunDirectory.create(runDir);
       try (RunDirectory.Lock lock = run.lock()) {
-        run.writeConfig(configJson(config, job, args, threads));
+        Map<String, Object> json = configJson(config, job, args, threads);
+        if (cluster != null) {
+          Map<String, Object> workers = new LinkedHashMap<>();
+          workers.put("workers", cluster.cluster().addresses());
+          workers.put("batch_per_worker", config.batchSize() / cluster.cluster().size());
+          if (io.github.tftrain.cli.models.ModelSpec.parse(config.model()).family()
+              == io.github.tftrain.cli.models.ModelSpec.Family.IMAGE_CLASSIFIER) {
+            workers.put("batch_norm", "per worker: each worker normalises with its own slice's statistics");
+          }
+          json.put("cluster", workers);
+        }
+        run.writeConfig(json);
         return train(config, run, job, false, interrupts);
       }
     }
@@ -80,7 +139,7 @@ public final class Runs {
   }
 
   private int resume(RunDirectory run, TrainConfig config, Interrupts interrupts) throws IOException {
-    try (TrainingJob job = Jobs.create(config)) {
+    try (TrainingJob job = Jobs.create(config, replicas())) {
       if (interrupts.requested() != null) {
         return interruptedWhileStarting(interrupts, "the run is as it was");
       }
@@ -110,18 +169,32 @@ public final class Runs {
 
   private int train(TrainConfig config, RunDirectory run, TrainingJob job, boolean resume, Interrupts interrupts)
       throws IOException {
-    warn(err, config, job.stepsPerEpoch());
-    Progress progress = new Progress(out, err, System.console() != null, quiet, 10);
+    if (isChief()) {
+      warn(err, config, job.stepsPerEpoch());
+    }
+    Progress progress = isChief() ? new Progress(out, err, System.console() != null, quiet, 10)
+        : new Progress(new PrintWriter(java.io.Writer.nullWriter()), err, false, true, 10); // one progress: the chief's
     if (!resume) {
       progress.line(String.format(java.util.Locale.ROOT, "training %s on %s (%s) with %s: %s; run directory %s",
           config.model(), config.data(), config.dataFormat(), config.optimizer(),
           config.steps() > 0 ? config.steps() + " steps" : config.epochs() + " epochs of " + job.stepsPerEpoch()
               + " steps", run.root()));
     }
-    try (Session session = Jobs.openSession(config, job, threads);
+    // the agreement ops go into the graph before its session opens: every worker builds them at the same point
+    ReplicaSync sync = cluster == null ? null : ReplicaSync.build(job.graph(), cluster.replicas());
+    try (Session session = cluster == null ? Jobs.openSession(config, job, threads)
+            : Jobs.openSession(config, job, threads, cluster.cluster());
         EventWriter events = EventWriter.open(run.events())) {
-      Outcome outcome = new Training(config.loopSettings(), run, job, session, progress, interrupts, events,
-          callbacks(config, job)).run(resume);
+      Outcome outcome;
+      try {
+        outcome = new Training(config.loopSettings(), run, job, session, progress, interrupts, events,
+            callbacks(config, job), sync).run(resume);
+      } catch (org.tensorflow.exceptions.TensorFlowException e) {
+        if (cluster == null) {
+          throw e;
+        }
+        throw new io.github.tftrain.trainer.RunFailedException(cluster.lost(e));
+      }
       if (outcome == Outcome.INTERRUPTED) {
         progress.line("Continue with: tftrain train --resume --run-dir " + run.root());
       }

@@ -1,0 +1,164 @@
+package io.github.tftrain.cli.runs;
+
+import io.github.tftrain.cli.settings.TrainConfig;
+import io.github.tftrain.distributed.Cluster;
+import io.github.tftrain.distributed.Replicas;
+import io.github.tftrain.trainer.Json;
+import io.github.tftrain.trainer.ReplicaSync;
+import io.github.tftrain.trainer.RunFailedException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.tensorflow.Graph;
+import org.tensorflow.Server;
+import org.tensorflow.Session;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.proto.ConfigProto;
+
+/**
+ * One worker of a data-parallel run: its gRPC server, the agreement on the run's settings before any graph is built,
+ * and failures of the other workers in one line that names them.
+ */
+public final class ClusterRun {
+  /** Settings that may differ between workers: where each finds the data, and where the preset file was. */
+  private static final Set<String> LOCAL_KEYS = Set.of("data", "preset");
+
+  private final Cluster cluster;
+  private final Replicas replicas;
+  @SuppressWarnings("unused") // TensorFlow cannot stop a server: it serves until this process ends
+  private final Server server;
+
+  private ClusterRun(Cluster cluster, Replicas replicas, Server server) {
+    this.cluster = cluster;
+    this.replicas = replicas;
+    this.server = server;
+  }
+
+  /**
+   * Starts this worker's server.
+   *
+   * @throws IllegalArgumentException when its port cannot be used
+   */
+  public static ClusterRun start(Cluster cluster, double timeoutSeconds) {
+    try {
+      return new ClusterRun(cluster, cluster.replicas(timeoutSeconds), cluster.startServer(
+          ConfigProto.getDefaultInstance()));
+    } catch (TensorFlowException e) {
+      throw new IllegalArgumentException("--workers: task " + cluster.task() + " cannot listen on "
+          + cluster.addresses().get(cluster.task()) + " (is the port in use?): " + firstLine(e), e);
+    }
+  }
+
+  /** The cluster. */
+  public Cluster cluster() {
+    return cluster;
+  }
+
+  /** This worker's replica context. */
+  public Replicas replicas() {
+    return replicas;
+  }
+
+  /** Whether this is the chief (task 0). */
+  public boolean isChief() {
+    return cluster.task() == 0;
+  }
+
+  /**
+   * Agrees on the run's settings before anything is built: the chief's are every worker's. A worker whose own
+   * settings ({@code own}, resolved from the same flags) differ from the chief's in anything but the data folder
+   * refuses, naming the setting, and the chief refuses with it; on a resume the others take the chief's settings
+   * (only the chief has the run directory).
+   *
+   * @param own this worker's resolved settings, or null when it resumes (it has no run directory to read them from)
+   * @throws IllegalArgumentException when a worker refuses
+   */
+  public TrainConfig agree(TrainConfig own, boolean resume) {
+    if (isChief() && own == null) {
+      throw new IllegalStateException("the chief needs its settings");
+    }
+    try (Graph graph = new Graph()) {
+      ReplicaSync sync = ReplicaSync.build(graph, replicas.withGroupKey(2));
+      try (Session session = cluster.openSession(graph, ConfigProto.getDefaultInstance())) {
+        Map<String, Object> mine = new LinkedHashMap<>();
+        if (isChief()) {
+          mine.put("train", own.toMap());
+          mine.put("resume", resume);
+        }
+        Map<String, Object> chiefs = Json.parseObject(sync.fromChief(session, Json.write(mine)));
+        @SuppressWarnings("unchecked")
+        TrainConfig chief = TrainConfig.fromMap((Map<String, Object>) chiefs.get("train"));
+        String refusal = null;
+        if (!isChief()) {
+          if (!Boolean.valueOf(resume).equals(chiefs.get("resume"))) {
+            refusal = resume ? "this worker resumes but the chief starts a new run"
+                : "the chief resumes its run but this worker was not given --resume";
+          } else if (own != null) {
+            refusal = difference(chief, own);
+          }
+        }
+        boolean anyRefused = sync.any(session, refusal != null);
+        if (refusal != null) {
+          throw new IllegalArgumentException("task " + cluster.task() + ": " + refusal + "; give every worker the same "
+              + "flags");
+        }
+        if (anyRefused) {
+          throw new IllegalArgumentException("a worker refused the chief's settings (its message says which); give "
+              + "every worker the same flags");
+        }
+        return own != null ? own : chief;
+      }
+    } catch (TensorFlowException e) {
+      throw new RunFailedException(lost(e));
+    }
+  }
+
+  /** The first setting in which {@code own} differs from the chief's, as a sentence; null when none does. */
+  static String difference(TrainConfig chief, TrainConfig own) {
+    Map<String, Object> a = chief.toMap();
+    Map<String, Object> b = own.toMap();
+    List<String> keys = new ArrayList<>(a.keySet());
+    b.keySet().stream().filter(k -> !a.containsKey(k)).forEach(keys::add);
+    for (String key : keys) {
+      if (!LOCAL_KEYS.contains(key) && !String.valueOf(a.get(key)).equals(String.valueOf(b.get(key)))) {
+        return "its " + key + " is " + b.get(key) + " but the chief's is " + a.get(key);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * One line for a collective that failed: which workers cannot be reached (ended or unreachable), or that they are
+   * reachable but did not answer in time.
+   */
+  public String lost(TensorFlowException e) {
+    List<String> unreachable = new ArrayList<>();
+    for (int task = 0; task < cluster.size(); task++) {
+      if (task == cluster.task()) {
+        continue;
+      }
+      String address = cluster.addresses().get(task);
+      int colon = address.lastIndexOf(':');
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress(address.substring(0, colon),
+            Integer.parseInt(address.substring(colon + 1))), 2000);
+      } catch (IOException | RuntimeException refused) {
+        unreachable.add("task " + task + " (" + address + ")");
+      }
+    }
+    String who = unreachable.isEmpty()
+        ? "a worker did not answer within " + (int) replicas.timeoutSeconds() + " s (every worker's port answers)"
+        : "lost worker " + String.join(", ", unreachable);
+    return who + "; the chief's last checkpoint is intact (--resume on every worker continues): " + firstLine(e);
+  }
+
+  private static String firstLine(Exception e) {
+    String message = String.valueOf(e.getMessage());
+    return message.lines().filter(l -> !l.isBlank()).findFirst().orElse(message).strip();
+  }
+}

@@ -1,0 +1,131 @@
+package io.github.tftrain.cli.runs;
+
+import io.github.tftrain.trainer.Interrupts;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * {@code --local-workers N}: runs this same command as N worker processes on this machine, like torchrun: free
+ * loopback ports are chosen now, task i gets {@code --workers localhost:P0,...,localhost:PN-1 --task i}. The chief
+ * (task 0) prints the run's progress here; the others' output goes to a log that is shown when one of them fails.
+ * SIGINT and SIGTERM are passed to every worker, which stop together at one step (the chief checkpoints); the exit
+ * code is the chief's.
+ */
+public final class LocalWorkers {
+  private LocalWorkers() {}
+
+  /**
+   * Starts the workers and waits for all of them.
+   *
+   * @param count the number of workers, ≥ 2
+   * @return the chief's exit code (1 if it ended well but another worker failed)
+   */
+  public static int run(int count, PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
+    int[] ports = freePorts(count);
+    List<String> addresses = new ArrayList<>();
+    for (int port : ports) {
+      addresses.add("localhost:" + port);
+    }
+    List<String> base = ownCommandWithoutLocalWorkers();
+    List<Process> workers = new ArrayList<>();
+    List<Path> logs = new ArrayList<>();
+    Path logDir = Files.createTempDirectory("tftrain-workers-");
+    SignalHandler forward = signal -> workers.forEach(Process::destroy); // SIGTERM: each checkpoints or stops
+    SignalHandler previousInt = Signal.handle(new Signal("INT"), forward);
+    SignalHandler previousTerm = Signal.handle(new Signal("TERM"), forward);
+    try {
+      for (int task = 0; task < count; task++) {
+        List<String> command = new ArrayList<>(base);
+        command.addAll(List.of("--workers", String.join(",", addresses), "--task", Integer.toString(task)));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put(Interrupts.WATCH_PARENT, "1"); // a worker ends when this launcher is gone
+        Path log = logDir.resolve("task-" + task + ".log");
+        logs.add(log);
+        if (task == 0) {
+          pb.inheritIO();
+        } else {
+          pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        }
+        workers.add(pb.start());
+      }
+      int chief = workers.get(0).waitFor();
+      List<String> failed = new ArrayList<>();
+      for (int task = 1; task < count; task++) {
+        int code = workers.get(task).waitFor();
+        if (code != 0 && code != chief) {
+          failed.add("task " + task + " exited " + code + ": " + lastLines(logs.get(task), 5));
+        }
+      }
+      failed.forEach(line -> err.println("tftrain train: worker " + line));
+      err.flush();
+      out.flush();
+      return chief == 0 && !failed.isEmpty() ? 1 : chief;
+    } finally {
+      workers.forEach(p -> {
+        if (p.isAlive()) {
+          p.destroyForcibly();
+        }
+      });
+      Signal.handle(new Signal("INT"), previousInt);
+      Signal.handle(new Signal("TERM"), previousTerm);
+      for (Path log : logs) {
+        Files.deleteIfExists(log);
+      }
+      Files.deleteIfExists(logDir);
+    }
+  }
+
+  /** This JVM's command line without {@code --local-workers N}. */
+  private static List<String> ownCommandWithoutLocalWorkers() {
+    ProcessHandle.Info info = ProcessHandle.current().info();
+    List<String> command = new ArrayList<>();
+    command.add(info.command().orElseThrow(() -> new IllegalStateException("cannot find this JVM's executable")));
+    String[] arguments = info.arguments().orElseThrow(
+        () -> new IllegalStateException("cannot read this JVM's arguments"));
+    for (int i = 0; i < arguments.length; i++) {
+      if (arguments[i].equals("--local-workers")) {
+        i++; // and its value
+      } else if (!arguments[i].startsWith("--local-workers=")) {
+        command.add(arguments[i]);
+      }
+    }
+    return command;
+  }
+
+  private static String lastLines(Path log, int n) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+          .filter(line -> !line.isBlank() && !line.startsWith("I0000") && !line.startsWith("WARNING: All log"))
+          .toList();
+      return String.join(" | ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  /** Ports free now (bound and released; the workers bind them a moment later). */
+  static int[] freePorts(int n) throws IOException {
+    int[] ports = new int[n];
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        ServerSocket socket = new ServerSocket(0);
+        sockets.add(socket);
+        ports[i] = socket.getLocalPort();
+      }
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
+    }
+    return ports;
+  }
+}

@@ -1,0 +1,199 @@
+package io.github.tftrain.cli.commands;
+
+import static io.github.tftrain.cli.commands.TrainRuns.await;
+import static io.github.tftrain.cli.commands.TrainRuns.awaitLines;
+import static io.github.tftrain.cli.commands.TrainRuns.checkpointEntries;
+import static io.github.tftrain.cli.commands.TrainRuns.metrics;
+import static io.github.tftrain.cli.commands.TrainRuns.read;
+import static io.github.tftrain.cli.commands.TrainRuns.startTrain;
+import static io.github.tftrain.cli.commands.TrainRuns.train;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Data-parallel training across processes (each worker a JVM of its own, loopback ports found free now): two workers
+ * with half of every global batch each log what one process logs for the whole batch; a worker killed mid-run makes
+ * the other stop within the collective timeout naming it, and a resume of the cluster ends where an uninterrupted run
+ * ends; SIGTERM to --local-workers stops every worker at one step with a checkpoint; differing settings and a port in
+ * use are refused.
+ */
+class TrainDistributedTest {
+  private static final Duration LIMIT = Duration.ofMinutes(4);
+
+  /** The LSTM language model (dropout off: its masks are drawn per worker), 20 steps logged one by one. */
+  private static List<String> lstm(Path run, String optimizer) {
+    return new ArrayList<>(List.of("--model", "lstm-tiny", "--data", "testdata/ptb", "--optimizer", optimizer,
+        "--steps", "20", "--log-every", "1", "--dropout", "0", "--batch-size", "8", "--run-dir", run.toString()));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sgd", "adam", "kafisto", "apollo"})
+  void twoWorkersLogWhatOneProcessLogsForTheGlobalBatch(String optimizer, @TempDir Path tmp) throws Exception {
+    Path single = tmp.resolve("single");
+    TrainRuns.Cli one = train(lstm(single, optimizer).toArray(String[]::new));
+    assertEquals(0, one.exitCode(), one.toString());
+    Path two = tmp.resolve("two");
+    List<String> args = lstm(two, optimizer);
+    args.addAll(List.of("--local-workers", "2"));
+    Path log = tmp.resolve("two.log");
+    assertEquals(0, await(startTrain(log, args.toArray(String[]::new)), LIMIT, log), read(log));
+
+    TrainRuns.Metrics a = metrics(single);
+    TrainRuns.Metrics b = metrics(two);
+    assertEquals(20, b.rows().size());
+    double worst = 0;
+    for (int row = 0; row < 20; row++) {
+      for (String column : List.of("loss", "grad_norm")) {
+        double x = a.number(row, column);
+        double y = b.number(row, column);
+        worst = Math.max(worst, Math.abs(x - y) / Math.abs(x));
+      }
+    }
+    assertTrue(worst <= 1e-6, optimizer + ": loss or grad_norm differs by " + worst + " (relative)");
+    double validA = a.number(19, "valid_loss");
+    double validB = b.number(19, "valid_loss");
+    assertTrue(Math.abs(validA - validB) / validA <= 1e-6, "valid_loss " + validA + " vs " + validB);
+    System.out.printf("%s: 2 workers vs 1 process, worst relative difference of loss/grad_norm %.2e%n", optimizer,
+        worst);
+    @SuppressWarnings("unchecked")
+    var cluster = (java.util.Map<String, Object>) TrainRuns.config(two).get("cluster");
+    assertEquals(4, ((Number) cluster.get("batch_per_worker")).intValue());
+  }
+
+  /** A small WideResNet run of 12 steps with a checkpoint every 4. */
+  private static List<String> wrn(Path run) {
+    return new ArrayList<>(List.of("--model", "wrn-10-1", "--data", "testdata/fashion-mnist", "--optimizer", "adam",
+        "--steps", "12", "--log-every", "1", "--checkpoint-every", "4", "--batch-size", "32", "--run-dir",
+        run.toString(), "--collective-timeout", "20"));
+  }
+
+  @Test
+  void aKilledWorkerStopsTheOtherAndTheClusterResumesWhereItWas(@TempDir Path tmp) throws Exception {
+    Path reference = tmp.resolve("reference");
+    List<String> args = wrn(reference);
+    args.addAll(List.of("--local-workers", "2"));
+    Path log = tmp.resolve("reference.log");
+    assertEquals(0, await(startTrain(log, args.toArray(String[]::new)), LIMIT, log), read(log));
+
+    // two workers started by hand; task 1 is killed after step 6
+    Path run = tmp.resolve("killed");
+    int[] ports = freePorts(2);
+    String workers = "localhost:" + ports[0] + ",localhost:" + ports[1];
+    Path chiefLog = tmp.resolve("chief.log");
+    Path otherLog = tmp.resolve("other.log");
+    Process chief = startTrain(chiefLog, withCluster(wrn(run), workers, 0));
+    Process other = startTrain(otherLog, withCluster(wrn(run), workers, 1));
+    awaitLines(run.resolve("metrics.csv"), 7, chief, LIMIT, chiefLog);
+    other.destroyForcibly().waitFor();
+    long killed = System.nanoTime();
+    assertEquals(1, await(chief, LIMIT, chiefLog), read(chiefLog));
+    assertTrue((System.nanoTime() - killed) / 1e9 < 20 + 10, "the chief took too long to notice");
+    String said = read(chiefLog);
+    assertTrue(said.contains("lost worker task 1 (localhost:" + ports[1] + ")"), said);
+    assertTrue(checkpointEntries(run).contains(TrainRuns.stepName(4)), checkpointEntries(run).toString());
+
+    // the same command with --resume on both workers finishes the run as the uninterrupted one did
+    int[] again = freePorts(2);
+    String workers2 = "localhost:" + again[0] + ",localhost:" + again[1];
+    List<String> resume = new ArrayList<>(List.of("--resume", "--run-dir", run.toString(), "--collective-timeout",
+        "20"));
+    chief = startTrain(chiefLog, withCluster(resume, workers2, 0));
+    other = startTrain(otherLog, withCluster(resume, workers2, 1));
+    assertEquals(0, await(chief, LIMIT, chiefLog), read(chiefLog));
+    assertEquals(0, await(other, LIMIT, otherLog), read(otherLog));
+    assertSameRun(reference, run);
+
+    // SIGTERM to a --local-workers launcher: every worker stops at one step, the chief checkpoints, exit 130
+    Path stopped = tmp.resolve("stopped");
+    List<String> local = wrn(stopped);
+    local.addAll(List.of("--local-workers", "2"));
+    Path stoppedLog = tmp.resolve("stopped.log");
+    Process launcher = startTrain(stoppedLog, local.toArray(String[]::new));
+    awaitLines(stopped.resolve("metrics.csv"), 6, launcher, LIMIT, stoppedLog);
+    launcher.destroy();
+    assertEquals(130, await(launcher, LIMIT, stoppedLog), read(stoppedLog));
+    assertTrue(read(stoppedLog).contains("interrupted"), read(stoppedLog));
+    List<String> resumeLocal = List.of("--resume", "--run-dir", stopped.toString(), "--local-workers", "2");
+    assertEquals(0, await(startTrain(stoppedLog, resumeLocal.toArray(String[]::new)), LIMIT, stoppedLog),
+        read(stoppedLog));
+    assertSameRun(reference, stopped);
+  }
+
+  /** Equal losses and gradient norms at every step (throughput aside), and the same final evaluation. */
+  private static void assertSameRun(Path reference, Path run) throws Exception {
+    TrainRuns.Metrics a = metrics(reference);
+    TrainRuns.Metrics b = metrics(run);
+    assertEquals(a.steps(), b.steps());
+    for (int row = 0; row < a.rows().size(); row++) {
+      for (String column : List.of("loss", "grad_norm")) {
+        double x = a.number(row, column);
+        double y = b.number(row, column);
+        assertTrue(Math.abs(x - y) <= 1e-6 * Math.abs(x), "step " + a.steps().get(row) + " " + column + ": " + x
+            + " vs " + y);
+      }
+    }
+    assertEquals(a.cell(a.rows().size() - 1, "test_error"), b.cell(b.rows().size() - 1, "test_error"));
+  }
+
+  @Test
+  void aWorkerWithOtherSettingsIsRefusedAndABusyPortIsNamed(@TempDir Path tmp) throws Exception {
+    int[] ports = freePorts(2);
+    String workers = "localhost:" + ports[0] + ",localhost:" + ports[1];
+    Path run = tmp.resolve("run");
+    Path chiefLog = tmp.resolve("chief.log");
+    Path otherLog = tmp.resolve("other.log");
+    List<String> mine = wrn(run);
+    List<String> theirs = wrn(run);
+    theirs.set(theirs.indexOf("32"), "64");
+    Process chief = startTrain(chiefLog, withCluster(mine, workers, 0));
+    Process other = startTrain(otherLog, withCluster(theirs, workers, 1));
+    assertEquals(2, await(other, LIMIT, otherLog), read(otherLog));
+    assertEquals(2, await(chief, LIMIT, chiefLog), read(chiefLog));
+    assertTrue(read(otherLog).contains("task 1: its batch_size is 64 but the chief's is 32"), read(otherLog));
+    assertTrue(read(chiefLog).contains("a worker refused the chief's settings"), read(chiefLog));
+    assertTrue(!Files.exists(run.resolve("metrics.csv")), "nothing was trained");
+
+    try (ServerSocket busy = new ServerSocket(0)) {
+      String taken = "localhost:" + busy.getLocalPort() + ",localhost:" + ports[1];
+      Path busyLog = tmp.resolve("busy.log");
+      assertEquals(2, await(startTrain(busyLog, withCluster(wrn(tmp.resolve("busy")), taken, 0)), LIMIT, busyLog),
+          read(busyLog));
+      assertTrue(read(busyLog).contains("task 0 cannot listen on localhost:" + busy.getLocalPort()
+          + " (is the port in use?)"), read(busyLog));
+    }
+  }
+
+  private static String[] withCluster(List<String> args, String workers, int task) {
+    List<String> all = new ArrayList<>(args);
+    all.addAll(List.of("--workers", workers, "--task", Integer.toString(task)));
+    return all.toArray(String[]::new);
+  }
+
+  private static int[] freePorts(int n) throws Exception {
+    int[] ports = new int[n];
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        ServerSocket socket = new ServerSocket(0);
+        sockets.add(socket);
+        ports[i] = socket.getLocalPort();
+      }
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
+    }
+    return ports;
+  }
+}
