@@ -9,6 +9,7 @@ import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.nn.FusedBatchNorm;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TFloating;
@@ -120,7 +121,42 @@ public final class Layers {
     Operand<T> inference;
     Operand<T> batchMean;
     Operand<T> batchVariance;
-    if (net.type() == TFloat32.class) {
+    if (net.syncBatchNorm() != null) {
+      // Synchronised: the global batch's moments, E[x] and E[x²] averaged over the replicas (in float64, so that
+      // E[x²] - E[x]² keeps its digits), one collective per layer; its gradient carries every replica's dy.
+      CrossReplicaMean sync = net.syncBatchNorm();
+      Operand<TInt32> axes = tf.constant(new int[] {0, 1, 2});
+      Operand<TFloat64> x64 = tf.dtypes.cast(input4d, TFloat64.class);
+      Operand<TFloat64> moments = tf.concat(List.of(tf.math.mean(x64, axes), tf.math.mean(tf.math.square(x64), axes)),
+          tf.constant(0));
+      Operand<TFloat64> global = sync.mean(tf, moments);
+      int c = (int) channels; // int32 begin and size: Slice's C++ gradient mixes them with int32 shapes
+      Operand<TFloat64> mean64 = tf.slice(global, tf.constant(new int[] {0}), tf.constant(new int[] {c}));
+      Operand<TFloat64> square64 = tf.slice(global, tf.constant(new int[] {c}), tf.constant(new int[] {c}));
+      Operand<TFloat64> variance64 = tf.math.sub(square64, tf.math.square(mean64));
+      Operand<T> mean = tf.dtypes.cast(mean64, net.type());
+      Operand<T> variance = tf.dtypes.cast(variance64, net.type());
+      Operand<T> eps = net.constant(epsilon);
+      train =
+          tf.math.add(
+              tf.math.mul(tf.math.mul(tf.math.sub(input4d, mean), tf.math.rsqrt(tf.math.add(variance, eps))),
+                  tf.identity(gamma)),
+              tf.identity(beta));
+      inference =
+          tf.math.add(
+              tf.math.mul(
+                  tf.math.mul(
+                      tf.math.sub(input4d, tf.identity(movingMean)),
+                      tf.math.rsqrt(tf.math.add(tf.identity(movingVariance), eps))),
+                  tf.identity(gamma)),
+              tf.identity(beta));
+      Operand<TFloat64> count = tf.math.mul(
+          tf.dtypes.cast(tf.math.div(tf.size(input4d, TInt64.class), tf.constant(channels)), TFloat64.class),
+          tf.constant((double) sync.replicas()));
+      batchMean = mean;
+      batchVariance = tf.dtypes.cast(
+          tf.math.mul(variance64, tf.math.div(count, tf.math.sub(count, tf.constant(1.0)))), net.type());
+    } else if (net.type() == TFloat32.class) {
       @SuppressWarnings("unchecked")
       Operand<TFloat32> x32 = (Operand<TFloat32>) input4d;
       @SuppressWarnings("unchecked")

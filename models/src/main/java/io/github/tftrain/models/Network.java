@@ -59,10 +59,12 @@ public final class Network<T extends TFloating> {
     final Operand<TBool> training;
     final Operand<TInt64> step;
     final Ops root;
+    final CrossReplicaMean syncBatchNorm;
     long seeds;
 
-    Shared(Graph graph, Class<T> type, Init init, long seed, Ops root) {
+    Shared(Graph graph, Class<T> type, Init init, long seed, Ops root, CrossReplicaMean syncBatchNorm) {
       this.graph = graph;
+      this.syncBatchNorm = syncBatchNorm;
       this.type = type;
       this.init = init;
       this.seed = seed;
@@ -93,12 +95,21 @@ public final class Network<T extends TFloating> {
   /** A network of the given float type (float64 for gradient checks). */
   public static <T extends TFloating> Network<T> create(
       Graph graph, String name, Init init, long seed, Class<T> type) {
+    return create(graph, name, init, seed, type, null);
+  }
+
+  /**
+   * A network whose batch norm layers normalise with the global batch's statistics, averaged over the replicas of a
+   * data-parallel run by {@code syncBatchNorm} (null: each replica's own batch).
+   */
+  public static <T extends TFloating> Network<T> create(
+      Graph graph, String name, Init init, long seed, Class<T> type, CrossReplicaMean syncBatchNorm) {
     if (type != TFloat32.class && type != TFloat64.class) {
       throw new IllegalArgumentException("networks are float32 or float64, not " + type.getSimpleName());
     }
     io.github.tftrain.gradients.MissingGradients.register();
     Ops root = Ops.create(graph);
-    Shared<T> shared = new Shared<>(graph, type, init, seed, root);
+    Shared<T> shared = new Shared<>(graph, type, init, seed, root, syncBatchNorm);
     return new Network<>(shared, new Owned<>(), root.withSubScope(name));
   }
 
@@ -114,6 +125,11 @@ public final class Network<T extends TFloating> {
    */
   public Network<T> sibling(String name) {
     return new Network<>(shared, new Owned<>(), shared.root.withSubScope(name));
+  }
+
+  /** The cross-replica mean batch norm layers use, or null when each replica normalises with its own batch. */
+  public CrossReplicaMean syncBatchNorm() {
+    return shared.syncBatchNorm;
   }
 
   /** Ops in this scope. */

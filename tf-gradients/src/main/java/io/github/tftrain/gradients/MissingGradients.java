@@ -33,7 +33,14 @@ import org.tensorflow.types.family.TType;
  * StridedSliceGrad(shape, begin, end, strides, g)   d g = StridedSlice(dy, begin, end, strides)
  * Gather(params, ids)   d params = UnsortedSegmentSum(dy, ids, rows)   (dense)
  * OnesLike(x)           d x = 0
+ * CollectiveReduceV2(x) y = reduce_r x_r (mean or sum over the replicas)   d x = the same reduction of dy
  * </pre>
+ *
+ * The collective's gradient is what data parallelism needs when a replica's forward pass uses other replicas'
+ * values (synchronised batch norm): each replica minimises its own loss and the optimizer averages the gradients, so
+ * replica r's gradient with respect to its input must carry every replica's dy, reduced as the forward pass reduced
+ * x (mean: d x_r = (1/N) Σ dy_r'); averaged by the optimizer, that is the gradient of the global batch's mean loss. Its
+ * instance key is the forward one plus 2^20, computed in the graph, so every replica builds the same key.
  *
  * Gradient functions run while TensorFlow holds the graph's lock, so they must not read static shapes (that takes
  * the lock again and hangs); they use run-time shapes instead.
@@ -66,6 +73,7 @@ public final class MissingGradients {
     GRADIENTS.put("StridedSliceGrad", MissingGradients::stridedSliceGrad);
     GRADIENTS.put("Gather", MissingGradients::gather);
     GRADIENTS.put("OnesLike", MissingGradients::onesLike);
+    GRADIENTS.put("CollectiveReduceV2", MissingGradients::collectiveReduce);
   }
 
   private MissingGradients() {}
@@ -110,6 +118,30 @@ public final class MissingGradients {
       gradFeatures = Raw.add(tf, gradFeatures, Raw.mul(tf, Raw.sub(tf, gradBackprop, inner), softmax));
     }
     return List.of(gradFeatures, tf.zerosLike(Raw.in(op, 1)));
+  }
+
+  private static List<Operand<?>> collectiveReduce(Ops tf, GraphOperation op, List<Output<?>> grads) {
+    Operand<TType> dy = Raw.grad(grads, 0);
+    Operand<TType> groupSize = Raw.in(op, 1);
+    Operand<TType> groupKey = Raw.in(op, 2);
+    Operand<TType> instanceKey = Raw.in(op, 3);
+    Operand<TType> backwardKey = Raw.add(tf, instanceKey, Raw.scalarLike(tf, 1 << 20, instanceKey));
+    org.tensorflow.OperationBuilder builder = tf.scope().opBuilder("CollectiveReduceV2", "CollectiveReduceV2")
+        .addInput(dy.asOutput())
+        .addInput(groupSize.asOutput())
+        .addInput(groupKey.asOutput())
+        .addInput(backwardKey.asOutput())
+        .addInputList(new Output<?>[0]);
+    for (String attr : new String[] {"merge_op", "final_op", "communication_hint", "timeout_seconds"}) {
+      builder.setAttr(attr, op.attributes().getAttrValueProto(attr));
+    }
+    Operand<?> dx = builder.build().output(0);
+    List<Operand<?>> out = new ArrayList<>();
+    out.add(dx);
+    out.add(tf.zerosLike(groupSize));
+    out.add(tf.zerosLike(groupKey));
+    out.add(tf.zerosLike(instanceKey));
+    return out;
   }
 
   private static List<Operand<?>> reluGrad(Ops tf, GraphOperation op, List<Output<?>> grads) {

@@ -78,7 +78,7 @@ public final class ClassifierJob implements TrainingJob {
     this.optimizer = Jobs.optimizer(config, batches.batchesPerEpoch()).withReplicas(replicas);
     this.graph = new Graph();
     try {
-      this.task = build(graph, optimizer);
+      this.task = build(graph, optimizer, null, config.syncBatchNorm() ? crossReplicaMean(replicas) : null);
       RunOptimizer.requireGroupsMatched(List.of(task.optimizer()));
       this.evaluationSwap = EvaluationSwap.of(graph, List.of(task.optimizer()));
     } catch (RuntimeException e) {
@@ -118,13 +118,29 @@ public final class ClassifierJob implements TrainingJob {
     diagnostics.add(kafisto.effectiveStepSize());
   }
 
-  private ImageClassifierTask build(Graph g, OptimizerFactory factory) {
-    return build(g, factory, null);
+  /** Batch norm's mean over the replicas: their all-reduce (an export or eval graph gets the one-process identity). */
+  static io.github.tftrain.models.CrossReplicaMean crossReplicaMean(Replicas replicas) {
+    return new io.github.tftrain.models.CrossReplicaMean() {
+      @Override
+      public <T extends org.tensorflow.types.family.TNumber> Operand<T> mean(Ops tf, Operand<T> value) {
+        return replicas.allReduceMean(tf, value);
+      }
+
+      @Override
+      public int replicas() {
+        return replicas.size();
+      }
+    };
   }
 
-  private ImageClassifierTask build(Graph g, OptimizerFactory factory, Operand<TFloat32> defaultImages) {
+  /**
+   * The classifier in {@code g}; with {@code --sync-batch-norm}, {@code sync} averages batch norm's moments (the
+   * training graph's replicas; an export's graph is one process's).
+   */
+  private ImageClassifierTask build(Graph g, OptimizerFactory factory, Operand<TFloat32> defaultImages,
+      io.github.tftrain.models.CrossReplicaMean sync) {
     return ImageClassifierTask.build(g, spec, train.height(), train.width(), train.channels(), train.classes(),
-        Init.parse(config.init()), config.seed(), config.dropout(), factory, defaultImages);
+        Init.parse(config.init()), config.seed(), config.dropout(), factory, defaultImages, sync);
   }
 
   /** The images as the dataset stores them: IDX 28x28x1, CIFAR and image folders 32x32x3 (the readers' output). */
@@ -259,7 +275,8 @@ public final class ClassifierJob implements TrainingJob {
       Placeholder<TUint8> pixels = tf.withName("pixels").placeholder(TUint8.class,
           Placeholder.shape(Shape.of(-1, raw[0], raw[1], raw[2])));
       ImageClassifierTask exported =
-          build(export, Exports.portable(optimizer), preprocess(tf.withSubScope("preprocess"), pixels, raw));
+          build(export, Exports.portable(optimizer), preprocess(tf.withSubScope("preprocess"), pixels, raw),
+              config.syncBatchNorm() ? io.github.tftrain.models.CrossReplicaMean.single() : null);
       EvaluationSwap swap = EvaluationSwap.of(export, List.of(exported.optimizer()));
       Operand<TFloat32> probabilities = tf.withName("probabilities").nn.softmax(exported.logits());
       Operand<TFloat32> features = Exports.features(exported.logits());

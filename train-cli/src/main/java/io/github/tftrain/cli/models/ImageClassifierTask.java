@@ -84,10 +84,21 @@ public final class ImageClassifierTask {
   public static ImageClassifierTask build(
       Graph graph, ModelSpec.ImageClassifier spec, int height, int width, int channels, int classes, Init init,
       long seed, double dropout, OptimizerFactory optimizer, Operand<TFloat32> defaultImages) {
+    return build(graph, spec, height, width, channels, classes, init, seed, dropout, optimizer, defaultImages, null);
+  }
+
+  /**
+   * {@link #build} whose batch norm layers use the global batch's statistics, averaged over the replicas by
+   * {@code syncBatchNorm} (null: each replica's own).
+   */
+  public static ImageClassifierTask build(
+      Graph graph, ModelSpec.ImageClassifier spec, int height, int width, int channels, int classes, Init init,
+      long seed, double dropout, OptimizerFactory optimizer, Operand<TFloat32> defaultImages,
+      io.github.tftrain.models.CrossReplicaMean syncBatchNorm) {
     if (!spec.isWideResNet() && dropout != 0) {
       throw new IllegalArgumentException(spec.name() + " has no dropout layers; dropout must be 0, got " + dropout);
     }
-    Network<TFloat32> net = Network.create(graph, modelScope(spec), init, seed);
+    Network<TFloat32> net = Network.create(graph, modelScope(spec), init, seed, TFloat32.class, syncBatchNorm);
     Ops tf = net.tf();
     Operand<TFloat32> images = defaultImages == null
         ? tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, height, width, channels)))

@@ -114,7 +114,9 @@ public final class Runs {
           workers.put("batch_per_worker", config.batchSize() / cluster.cluster().size());
           if (io.github.tftrain.cli.models.ModelSpec.parse(config.model()).family()
               == io.github.tftrain.cli.models.ModelSpec.Family.IMAGE_CLASSIFIER) {
-            workers.put("batch_norm", "per worker: each worker normalises with its own slice's statistics");
+            workers.put("batch_norm", config.syncBatchNorm()
+                ? "synchronised: every worker normalises with the global batch's statistics"
+                : "per worker: each worker normalises with its own slice's statistics");
           }
           json.put("cluster", workers);
         }

@@ -153,6 +153,15 @@ public final class RunSettings {
       .byDefault(model -> model.family() == Family.IMAGE_CLASSIFIER)
       .build();
 
+  public static final RunSetting<Boolean> SYNC_BATCH_NORM = RunSetting.declare("sync-batch-norm", Boolean.class)
+      .negatable().only(Family.IMAGE_CLASSIFIER)
+      .help("Batch norm with the global batch's statistics: on several workers, each layer's mean and variance are "
+          + "averaged over the workers (one all-reduce per layer), so N workers of batch B/N normalise as one process "
+          + "does with batch B; off, each worker normalises its own slice. Composed from float64 moments instead of "
+          + "TensorFlow's fused kernel.")
+      .byDefault(false)
+      .build();
+
   public static final RunSetting<Double> DROPOUT = RunSetting.declare("dropout", Double.class)
       .label("P").only(Family.IMAGE_CLASSIFIER, Family.LANGUAGE_MODEL)
       .help("Dropout rate (WideResNet: between the convolutions of a block; language models).")
@@ -278,7 +287,7 @@ public final class RunSettings {
 
   /** Every run setting, in the order of {@code --help}. */
   public static final List<RunSetting<?>> ALL = List.of(PRESET, MODEL, DATA, OPTIMIZER, SET, LR, EPOCHS, STEPS,
-      BATCH_SIZE, SCHEDULE, WEIGHT_DECAY, CLIP_NORM, SEED, INIT, AUGMENT, DROPOUT, N_CRITIC, LAMBDA, BPTT, PRECISION,
+      BATCH_SIZE, SCHEDULE, WEIGHT_DECAY, CLIP_NORM, SEED, INIT, AUGMENT, SYNC_BATCH_NORM, DROPOUT, N_CRITIC, LAMBDA, BPTT, PRECISION,
       XLA, EVAL_EVERY, LOG_EVERY, CHECKPOINT_EVERY, KEEP_CHECKPOINTS, ON_NAN, EARLY_STOPPING, INIT_FROM, RUN_DIR);
 
   /** The TrainConfig components that no flag gives: they are derived from other settings. */

@@ -23,6 +23,7 @@ import java.util.Set;
  * @param seed seeds initialisation, data order, augmentation, dropout and noise
  * @param init the kernel initializer's name
  * @param augment random crop + flip (classifiers)
+ * @param syncBatchNorm batch norm with the global batch's statistics across workers (classifiers)
  * @param dropout dropout rate (WideResNet between convolutions; language models everywhere)
  * @param nCritic critic steps per generator step (GAN)
  * @param lambda gradient-penalty weight (GAN)
@@ -51,6 +52,7 @@ public record TrainConfig(
     long seed,
     String init,
     boolean augment,
+    boolean syncBatchNorm,
     double dropout,
     int nCritic,
     double lambda,
@@ -75,22 +77,22 @@ public record TrainConfig(
   /** The same settings on another dataset folder of the given format (tftrain eval --data). */
   public TrainConfig withData(String otherData, String otherFormat) {
     return new TrainConfig(model, otherData, otherFormat, optimizer, hyperparameters, epochs, steps, batchSize,
-        schedule, seed, init, augment, dropout, nCritic, lambda, bptt, evalEvery, logEvery, checkpointEvery,
-        keepCheckpoints, onNan, precision, xla, preset, initFrom, earlyStopping);
+        schedule, seed, init, augment, syncBatchNorm, dropout, nCritic, lambda, bptt, evalEvery, logEvery,
+        checkpointEvery, keepCheckpoints, onNan, precision, xla, preset, initFrom, earlyStopping);
   }
 
   /** The same settings with another learning-rate schedule (its text, as --schedule takes it). */
   public TrainConfig withSchedule(String otherSchedule) {
     return new TrainConfig(model, data, dataFormat, optimizer, hyperparameters, epochs, steps, batchSize,
-        otherSchedule, seed, init, augment, dropout, nCritic, lambda, bptt, evalEvery, logEvery, checkpointEvery,
-        keepCheckpoints, onNan, precision, xla, preset, initFrom, earlyStopping);
+        otherSchedule, seed, init, augment, syncBatchNorm, dropout, nCritic, lambda, bptt, evalEvery, logEvery,
+        checkpointEvery, keepCheckpoints, onNan, precision, xla, preset, initFrom, earlyStopping);
   }
 
   /** The same settings with another length: {@code epochs}, or {@code steps} when it is above 0 (then epochs 0). */
   public TrainConfig withLength(int otherEpochs, long otherSteps) {
     return new TrainConfig(model, data, dataFormat, optimizer, hyperparameters, otherSteps > 0 ? 0 : otherEpochs,
-        otherSteps, batchSize, schedule, seed, init, augment, dropout, nCritic, lambda, bptt, evalEvery, logEvery,
-        checkpointEvery, keepCheckpoints, onNan, precision, xla, preset, initFrom, earlyStopping);
+        otherSteps, batchSize, schedule, seed, init, augment, syncBatchNorm, dropout, nCritic, lambda, bptt, evalEvery,
+        logEvery, checkpointEvery, keepCheckpoints, onNan, precision, xla, preset, initFrom, earlyStopping);
   }
 
   /** The run's length in steps, given its steps per epoch. */
@@ -180,7 +182,7 @@ public record TrainConfig(
       Object value = m.get(key);
       RunSetting<?> setting = RunSettings.byComponent(component);
       if (value == null && setting != null
-          && (!setting.appliesTo(spec) || Set.of("init_from", "early_stopping").contains(key))) {
+          && (!setting.appliesTo(spec) || Set.of("init_from", "early_stopping", "sync_batch_norm").contains(key))) {
         value = setting.defaultFor(spec);
       }
       if (value == null) {

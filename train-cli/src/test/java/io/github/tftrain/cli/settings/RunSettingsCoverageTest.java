@@ -35,6 +35,7 @@ class RunSettingsCoverageTest {
       Map.entry("seed", new String[] {"7", "7"}),
       Map.entry("init", new String[] {"orthogonal", "orthogonal"}),
       Map.entry("augment", new String[] {"false", "false"}),
+      Map.entry("sync-batch-norm", new String[] {"true", "true"}),
       Map.entry("dropout", new String[] {"0.25", "0.25"}),
       Map.entry("n-critic", new String[] {"2", "2"}),
       Map.entry("lambda", new String[] {"3.5", "3.5"}),

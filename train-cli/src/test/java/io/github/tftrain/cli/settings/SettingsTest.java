@@ -146,7 +146,7 @@ class SettingsTest {
         "--early-stopping", "test_error:3");
     Map<String, Object> map = config.toMap();
     assertEquals(List.of("model", "data", "data_format", "optimizer", "hyperparameters", "epochs", "steps",
-        "batch_size", "schedule", "seed", "init", "augment", "dropout", "eval_every",
+        "batch_size", "schedule", "seed", "init", "augment", "sync_batch_norm", "dropout", "eval_every",
         "log_every", "checkpoint_every", "keep_checkpoints", "on_nan", "precision", "xla", "preset", "init_from",
         "early_stopping"), List.copyOf(map.keySet()));
     assertEquals(16, map.get("batch_size"));
@@ -154,7 +154,9 @@ class SettingsTest {
     Map<String, Object> older = new java.util.LinkedHashMap<>(Json.parseObject(Json.write(map)));
     older.remove("init_from");
     older.remove("early_stopping");
+    older.remove("sync_batch_norm");
     assertEquals("", TrainConfig.fromMap(older).earlyStopping());
+    assertEquals(false, TrainConfig.fromMap(older).syncBatchNorm(), "runs written before the setting existed");
     older.remove("batch_size");
     assertEquals("no \"batch_size\"", org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> TrainConfig.fromMap(older)).getMessage());
