@@ -78,21 +78,23 @@ class LayerBehaviourTest {
     return new double[][] {mean, variance};
   }
 
+  /** Both the fused (float32) or composed (float64) path and the synchronised one (through a one-process mean). */
   @ParameterizedTest
-  @ValueSource(strings = {"float32", "float64"})
+  @ValueSource(strings = {"float32", "float64", "float32 synchronised", "float64 synchronised"})
   void batchNormModesAndMovingAverages(String dtype) {
-    if (dtype.equals("float32")) {
-      batchNormCase(TFloat32.class);
+    CrossReplicaMean sync = dtype.endsWith("synchronised") ? CrossReplicaMean.single() : null;
+    if (dtype.startsWith("float32")) {
+      batchNormCase(TFloat32.class, sync);
     } else {
-      batchNormCase(TFloat64.class);
+      batchNormCase(TFloat64.class, sync);
     }
   }
 
-  private static <T extends TFloating> void batchNormCase(Class<T> type) {
+  private static <T extends TFloating> void batchNormCase(Class<T> type, CrossReplicaMean sync) {
     double tolerance = type == TFloat32.class ? 2e-5 : 1e-12;
     try (Graph g = new Graph();
         Session s = new Session(g)) {
-      Network<T> net = Network.create(g, "bn_test", Init.XAVIER_UNIFORM, 1, type);
+      Network<T> net = Network.create(g, "bn_test", Init.XAVIER_UNIFORM, 1, type, sync);
       // x = 3 u + 1 per element: mean ~1, variance ~3, far from the initial moving statistics (0, 1)
       Operand<T> x =
           net.tf().math.add(net.tf().math.mul(net.cast(uniformConstant(net, 3)), net.constant(3)), net.constant(1));

@@ -50,6 +50,20 @@ class LayerGradientTest {
         true, 10, TOLERANCE);
   }
 
+  /**
+   * Synchronised batch norm's composed path (E[x] and E[x²] through the cross-replica mean; one process here), against
+   * finite differences.
+   */
+  @Test
+  void batchNormTrainingSynchronised() {
+    NetworkGradients.check("batchNorm synchronised",
+        net -> {
+          Operand<TFloat64> x = Layers.conv2d(net.scope("c"), randomConstant(net, 5, 3, 3, 3, 2), 2, 1, 1, false);
+          return Layers.batchNorm(net.scope("bn"), x);
+        },
+        true, 10, TOLERANCE, 1e-6, CrossReplicaMean.single());
+  }
+
   @Test
   void layerNorm() {
     NetworkGradients.check("layerNorm",

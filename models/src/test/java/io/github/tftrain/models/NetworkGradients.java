@@ -54,9 +54,21 @@ final class NetworkGradients {
       int elementsPerVariable,
       double tolerance,
       double step) {
+    check(label, build, training, elementsPerVariable, tolerance, step, null);
+  }
+
+  /** As above, on a network whose batch norm uses {@code syncBatchNorm} (null: its own batch). */
+  static void check(
+      String label,
+      Function<Network<TFloat64>, Operand<TFloat64>> build,
+      boolean training,
+      int elementsPerVariable,
+      double tolerance,
+      double step,
+      CrossReplicaMean syncBatchNorm) {
     try (Graph g = new Graph();
         Session s = new Session(g)) {
-      Network<TFloat64> net = Network.create(g, "net", Init.XAVIER_UNIFORM, 5, TFloat64.class);
+      Network<TFloat64> net = Network.create(g, "net", Init.XAVIER_UNIFORM, 5, TFloat64.class, syncBatchNorm);
       Ops tf = Ops.create(g);
       Operand<TFloat64> y = build.apply(net);
       Operand<TFloat64> flat = tf.reshape(y, tf.constant(new int[] {-1}));
