@@ -137,19 +137,8 @@ public final class Layers {
       Operand<T> mean = tf.dtypes.cast(mean64, net.type());
       Operand<T> variance = tf.dtypes.cast(variance64, net.type());
       Operand<T> eps = net.constant(epsilon);
-      train =
-          tf.math.add(
-              tf.math.mul(tf.math.mul(tf.math.sub(input4d, mean), tf.math.rsqrt(tf.math.add(variance, eps))),
-                  tf.identity(gamma)),
-              tf.identity(beta));
-      inference =
-          tf.math.add(
-              tf.math.mul(
-                  tf.math.mul(
-                      tf.math.sub(input4d, tf.identity(movingMean)),
-                      tf.math.rsqrt(tf.math.add(tf.identity(movingVariance), eps))),
-                  tf.identity(gamma)),
-              tf.identity(beta));
+      train = normalised(tf, input4d, mean, variance, eps, gamma, beta);
+      inference = normalised(tf, input4d, tf.identity(movingMean), tf.identity(movingVariance), eps, gamma, beta);
       Operand<TFloat64> count = tf.math.mul(
           tf.dtypes.cast(tf.math.div(tf.size(input4d, TInt64.class), tf.constant(channels)), TFloat64.class),
           tf.constant((double) sync.replicas()));
@@ -193,14 +182,7 @@ public final class Layers {
           tf.math.add(
               tf.math.mul(tf.math.mul(centered, tf.math.rsqrt(tf.math.add(variance, eps))), tf.identity(gamma)),
               tf.identity(beta));
-      inference =
-          tf.math.add(
-              tf.math.mul(
-                  tf.math.mul(
-                      tf.math.sub(input4d, tf.identity(movingMean)),
-                      tf.math.rsqrt(tf.math.add(tf.identity(movingVariance), eps))),
-                  tf.identity(gamma)),
-              tf.identity(beta));
+      inference = normalised(tf, input4d, tf.identity(movingMean), tf.identity(movingVariance), eps, gamma, beta);
       Operand<T> count = tf.dtypes.cast(tf.math.div(tf.size(input4d, TInt64.class), tf.constant(channels)), net.type());
       batchMean = mean;
       batchVariance = tf.math.mul(variance, tf.math.div(count, tf.math.sub(count, net.constant(1.0))));
@@ -221,6 +203,14 @@ public final class Layers {
           ops.math.add(ops.math.mul(keep, ops.identity(movingVariance)), ops.math.mul(blend, batchVarianceValue)));
     });
     return rank == 4 ? y : tf.reshape(y, tf.shape(x));
+  }
+
+  /** gamma (x - mean) / sqrt(variance + eps) + beta. */
+  private static <T extends TFloating> Operand<T> normalised(Ops tf, Operand<T> x, Operand<T> mean,
+      Operand<T> variance, Operand<T> eps, Variable<T> gamma, Variable<T> beta) {
+    return tf.math.add(
+        tf.math.mul(tf.math.mul(tf.math.sub(x, mean), tf.math.rsqrt(tf.math.add(variance, eps))), tf.identity(gamma)),
+        tf.identity(beta));
   }
 
   /** Batch normalisation with torch's defaults (momentum 0.1, eps 1e-5). */

@@ -65,6 +65,27 @@ public final class Cluster {
     return new Cluster(addresses, task);
   }
 
+  /**
+   * {@code n} addresses {@code localhost:PORT} with ports free now (bound and released; the workers bind them a
+   * moment later): a cluster on this machine.
+   */
+  public static List<String> loopback(int n) throws java.io.IOException {
+    List<java.net.ServerSocket> sockets = new ArrayList<>();
+    List<String> addresses = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        java.net.ServerSocket socket = new java.net.ServerSocket(0);
+        sockets.add(socket);
+        addresses.add("localhost:" + socket.getLocalPort());
+      }
+    } finally {
+      for (java.net.ServerSocket socket : sockets) {
+        socket.close();
+      }
+    }
+    return addresses;
+  }
+
   /** Every worker's address, in task order. */
   public List<String> addresses() {
     return addresses;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,8 +86,7 @@ class ReplicasTest {
   @CsvSource({"exits, Socket closed", "hangs, timed out"})
   void aReplicaThatStopsAnsweringFailsTheOtherWithinTheTimeout(String how, String reason, @TempDir Path tmp)
       throws Exception {
-    int[] ports = freePorts(2);
-    String list = ports[0] + "," + ports[1];
+    String list = ports();
     Process chief = child(tmp, 0, list, "sgd", "lr=0.1", 10, 3, false);
     Process other = child(tmp, 1, list, "sgd", "lr=0.1", 2, 3, how.equals("hangs"));
     try {
@@ -112,8 +110,7 @@ class ReplicasTest {
 
   private static List<ReplicaTraining.Result> runReplicas(Path tmp, String optimizer, String settings, int steps0,
       int steps1, double timeout) throws Exception {
-    int[] ports = freePorts(2);
-    String list = ports[0] + "," + ports[1];
+    String list = ports();
     List<Process> processes = List.of(child(tmp, 0, list, optimizer, settings, steps0, timeout, false),
         child(tmp, 1, list, optimizer, settings, steps1, timeout, false));
     List<ReplicaTraining.Result> results = new ArrayList<>();
@@ -143,22 +140,9 @@ class ReplicasTest {
     return pb.start();
   }
 
-  /** Ports that are free now (bound and released; the children bind them a moment later). */
-  static int[] freePorts(int n) throws IOException {
-    int[] ports = new int[n];
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket socket = new ServerSocket(0);
-        sockets.add(socket);
-        ports[i] = socket.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
-      }
-    }
-    return ports;
+  /** Two loopback ports free now, as the children's PORT0,PORT1 argument. */
+  private static String ports() throws IOException {
+    return String.join(",", Cluster.loopback(2).stream().map(a -> a.substring(a.lastIndexOf(':') + 1)).toList());
   }
 
   private static String classpath() {

@@ -107,6 +107,12 @@ class BenchCommandTest {
     assertTrue(small.err().contains("--params values must be >= --variables (10), got 5"), small.err());
     CliRun missing = CliRun.of("bench");
     assertEquals(2, missing.exitCode());
-    assertTrue(missing.err().contains("missing benchmark: optimizers, models or trainer"), missing.err());
+    assertTrue(missing.err().contains("missing benchmark: optimizers, models, trainer or distributed"), missing.err());
+    CliRun oneWorker = CliRun.of("bench", "distributed", "--workers", "1");
+    assertEquals(2, oneWorker.exitCode());
+    assertTrue(oneWorker.err().contains("need --workers >= 2"), oneWorker.err());
+    CliRun uneven = CliRun.of("bench", "distributed", "--batch-size", "63");
+    assertEquals(2, uneven.exitCode());
+    assertTrue(uneven.err().contains("divides by --workers"), uneven.err());
   }
 }

@@ -8,7 +8,6 @@ import io.github.tftrain.models.Init;
 import io.github.tftrain.optimizers.Optimizers;
 import io.github.tftrain.trainer.Json;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,8 +137,8 @@ public final class DistributedBenchmark implements Callable<Integer> {
 
   /** Runs the all-reduce workers; returns the chief's timings in milliseconds. */
   private double[] allReduce(Path dir) throws Exception {
-    List<Integer> free = freePorts(workers);
-    String portList = String.join(",", free.stream().map(String::valueOf).toList());
+    String portList = String.join(",", Cluster.loopback(workers).stream()
+        .map(address -> address.substring(address.lastIndexOf(':') + 1)).toList());
     List<Process> processes = new ArrayList<>();
     Path result = dir.resolve("all-reduce.json");
     for (int i = 0; i < workers; i++) {
@@ -241,23 +240,6 @@ public final class DistributedBenchmark implements Callable<Integer> {
       command.add(argument);
     }
     return command;
-  }
-
-  private static List<Integer> freePorts(int n) throws Exception {
-    List<ServerSocket> sockets = new ArrayList<>();
-    List<Integer> ports = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket socket = new ServerSocket(0);
-        sockets.add(socket);
-        ports.add(socket.getLocalPort());
-      }
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
-      }
-    }
-    return ports;
   }
 
   private static void deleteTree(Path root) throws java.io.IOException {

@@ -3,7 +3,6 @@ package io.github.tftrain.cli.runs;
 import io.github.tftrain.trainer.Interrupts;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,11 +28,7 @@ public final class LocalWorkers {
    * @return the chief's exit code (1 if it ended well but another worker failed)
    */
   public static int run(int count, PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
-    int[] ports = freePorts(count);
-    List<String> addresses = new ArrayList<>();
-    for (int port : ports) {
-      addresses.add("localhost:" + port);
-    }
+    List<String> addresses = io.github.tftrain.distributed.Cluster.loopback(count);
     List<String> base = ownCommandWithoutLocalWorkers();
     List<Process> workers = new ArrayList<>();
     List<Path> logs = new ArrayList<>();
@@ -111,21 +106,4 @@ public final class LocalWorkers {
     }
   }
 
-  /** Ports free now (bound and released; the workers bind them a moment later). */
-  static int[] freePorts(int n) throws IOException {
-    int[] ports = new int[n];
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket socket = new ServerSocket(0);
-        sockets.add(socket);
-        ports[i] = socket.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
-      }
-    }
-    return ports;
-  }
 }

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.ServerSocket;
+import io.github.tftrain.distributed.Cluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -150,8 +151,8 @@ class TrainDistributedTest {
 
     // two workers started by hand; task 1 is killed after step 6
     Path run = tmp.resolve("killed");
-    int[] ports = freePorts(2);
-    String workers = "localhost:" + ports[0] + ",localhost:" + ports[1];
+    List<String> addresses = Cluster.loopback(2);
+    String workers = String.join(",", addresses);
     Path chiefLog = tmp.resolve("chief.log");
     Path otherLog = tmp.resolve("other.log");
     Process chief = startTrain(chiefLog, withCluster(wrn(run), workers, 0));
@@ -162,12 +163,11 @@ class TrainDistributedTest {
     assertEquals(1, await(chief, LIMIT, chiefLog), read(chiefLog));
     assertTrue((System.nanoTime() - killed) / 1e9 < 20 + 10, "the chief took too long to notice");
     String said = read(chiefLog);
-    assertTrue(said.contains("lost worker task 1 (localhost:" + ports[1] + ")"), said);
+    assertTrue(said.contains("lost worker task 1 (" + addresses.get(1) + ")"), said);
     assertTrue(checkpointEntries(run).contains(TrainRuns.stepName(4)), checkpointEntries(run).toString());
 
     // the same command with --resume on both workers finishes the run as the uninterrupted one did
-    int[] again = freePorts(2);
-    String workers2 = "localhost:" + again[0] + ",localhost:" + again[1];
+    String workers2 = String.join(",", Cluster.loopback(2));
     List<String> resume = new ArrayList<>(List.of("--resume", "--run-dir", run.toString(), "--collective-timeout",
         "20"));
     chief = startTrain(chiefLog, withCluster(resume, workers2, 0));
@@ -210,8 +210,8 @@ class TrainDistributedTest {
 
   @Test
   void aWorkerWithOtherSettingsIsRefusedAndABusyPortIsNamed(@TempDir Path tmp) throws Exception {
-    int[] ports = freePorts(2);
-    String workers = "localhost:" + ports[0] + ",localhost:" + ports[1];
+    List<String> addresses = Cluster.loopback(2);
+    String workers = String.join(",", addresses);
     Path run = tmp.resolve("run");
     Path chiefLog = tmp.resolve("chief.log");
     Path otherLog = tmp.resolve("other.log");
@@ -227,7 +227,7 @@ class TrainDistributedTest {
     assertTrue(!Files.exists(run.resolve("metrics.csv")), "nothing was trained");
 
     try (ServerSocket busy = new ServerSocket(0)) {
-      String taken = "localhost:" + busy.getLocalPort() + ",localhost:" + ports[1];
+      String taken = "localhost:" + busy.getLocalPort() + "," + addresses.get(1);
       Path busyLog = tmp.resolve("busy.log");
       assertEquals(2, await(startTrain(busyLog, withCluster(wrn(tmp.resolve("busy")), taken, 0)), LIMIT, busyLog),
           read(busyLog));
@@ -242,20 +242,4 @@ class TrainDistributedTest {
     return all.toArray(String[]::new);
   }
 
-  private static int[] freePorts(int n) throws Exception {
-    int[] ports = new int[n];
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket socket = new ServerSocket(0);
-        sockets.add(socket);
-        ports[i] = socket.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
-      }
-    }
-    return ports;
-  }
 }
