@@ -176,6 +176,7 @@ public final class Training {
       // Every replica continues from the chief's variables and place: a resumed chief restored them from its
       // checkpoint, the others only initialised theirs.
       sync.broadcastVariables(session);
+      job.shareState(session);
       Map<String, Object> chiefs = new LinkedHashMap<>();
       chiefs.put("state", state.toMap());
       Map<String, Object> states = new LinkedHashMap<>();
@@ -443,7 +444,7 @@ public final class Training {
       callbacks.forEach(c -> states.put(c.name(), c.state()));
       all.put("callbacks", states);
     }
-    return checkpoints.save(session, state.step, all, job::saveState, state.bestStep);
+    return checkpoints.save(session, state.step, all, dir -> job.saveState(session, dir), state.bestStep);
   }
 
   /** The callbacks at an epoch's end; the first stop request's reason, or null. */

@@ -88,8 +88,23 @@ public interface TrainingJob extends AutoCloseable {
     return Map.of();
   }
 
+  /**
+   * {@link #saveState(Path)} with the run's session, for state that needs it (a data-parallel language model gathers
+   * every replica's rows through a collective, on every replica at the same step). The trainer calls this one.
+   */
+  public default Map<String, Object> saveState(Session session, Path dir) throws IOException {
+    return saveState(dir);
+  }
+
   /** Restores {@link #saveState}'s output. */
   public default void restoreState(Path dir, Map<String, Object> state) throws IOException {}
+
+  /**
+   * Data parallelism: called on every replica, at the same point, after the chief's variables reached the others: a
+   * job whose state beyond the variables differs per replica (a language model's carried state of each replica's
+   * rows) gives every replica its part of the chief's (which a resumed chief restored). One process: not called.
+   */
+  public default void shareState(Session session) {}
 
   /**
    * Writes a SavedModel of checkpoint {@code checkpointPrefix} to {@code out}, its variables holding the evaluation

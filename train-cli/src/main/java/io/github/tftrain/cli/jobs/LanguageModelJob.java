@@ -54,6 +54,14 @@ public final class LanguageModelJob implements TrainingJob {
   private final Replicas replicas;
   private final org.tensorflow.op.core.Placeholder<TFloat64> evalValue;
   private final Operand<TFloat64> evalMean;
+  /** Data parallelism: every replica's rows of each carried-state tensor, gathered (sum of zero-padded slices). */
+  private final List<org.tensorflow.op.core.Placeholder<TFloat32>> stateSlices = new ArrayList<>();
+  private final List<Operand<TFloat32>> stateGathered = new ArrayList<>();
+  /** ... and the chief's whole state given to every replica. */
+  private final List<org.tensorflow.op.core.Placeholder<TFloat32>> stateWhole = new ArrayList<>();
+  private final List<Operand<TFloat32>> stateShared = new ArrayList<>();
+  /** A resumed chief's whole carried state (every replica's rows), until {@link #shareState} hands it out. */
+  private List<float[]> restoredWhole;
 
   LanguageModelJob(TrainConfig config, ModelSpec.LanguageModel spec, TextCorpus corpus) {
     this(config, spec, corpus, Replicas.single());
@@ -77,6 +85,18 @@ public final class LanguageModelJob implements TrainingJob {
       this.evalValue = tf.placeholder(TFloat64.class,
           org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.scalar()));
       this.evalMean = replicas.allReduceMean(tf, evalValue);
+      if (replicas.isDistributed()) {
+        for (Operand<TFloat32> state : task.initialStates()) {
+          long whole = state.shape().size() * replicas.size();
+          org.tensorflow.ndarray.Shape shape = org.tensorflow.ndarray.Shape.of(whole);
+          var slice = tf.placeholder(TFloat32.class, org.tensorflow.op.core.Placeholder.shape(shape));
+          stateSlices.add(slice);
+          stateGathered.add(replicas.allReduceSum(tf, slice));
+          var chiefs = tf.placeholder(TFloat32.class, org.tensorflow.op.core.Placeholder.shape(shape));
+          stateWhole.add(chiefs);
+          stateShared.add(replicas.broadcast(tf, chiefs, tf.constant(new long[] {whole})));
+        }
+      }
       RunOptimizer.requireGroupsMatched(List.of(task.optimizer()));
       this.evaluationSwap = EvaluationSwap.of(graph, List.of(task.optimizer()));
     } catch (RuntimeException e) {
@@ -334,8 +354,71 @@ public final class LanguageModelJob implements TrainingJob {
   }
 
   @Override
+  public void shareState(Session session) {
+    List<float[]> whole = new ArrayList<>();
+    boolean any = false;
+    for (int i = 0; i < stateShared.size(); i++) {
+      float[] chiefs = restoredWhole != null ? restoredWhole.get(i) : new float[(int) stateWhole.get(i).shape().size()];
+      try (TFloat32 fed = TFloat32.tensorOf(stateWhole.get(i).shape(),
+              org.tensorflow.ndarray.buffer.DataBuffers.of(chiefs, true, false));
+          var result = session.runner().feed(stateWhole.get(i), fed).fetch(stateShared.get(i)).run()) {
+        float[] received = new float[chiefs.length];
+        ((TFloat32) result.get(0)).asRawTensor().data().asFloats().read(received);
+        whole.add(received);
+        for (float v : received) {
+          any |= v != 0;
+        }
+      }
+    }
+    restoredWhole = null;
+    task.restoreCarriedState(any ? ownRows(whole) : List.of()); // all zeros: the next window starts from zeros
+  }
+
+  /** This replica's rows of each whole carried-state tensor (rows [rank·b, (rank+1)·b) of B). */
+  private List<float[]> ownRows(List<float[]> whole) {
+    List<float[]> own = new ArrayList<>();
+    for (float[] values : whole) {
+      int per = values.length / replicas.size();
+      own.add(java.util.Arrays.copyOfRange(values, replicas.rank() * per, (replicas.rank() + 1) * per));
+    }
+    return own;
+  }
+
+  /** Every replica's rows of the carried state (every replica calls this at the same step). */
+  private List<float[]> gatheredState(Session session) {
+    List<float[]> own = task.carriedState();
+    List<float[]> whole = new ArrayList<>();
+    for (int i = 0; i < stateGathered.size(); i++) {
+      float[] padded = new float[(int) stateSlices.get(i).shape().size()];
+      if (!own.isEmpty()) {
+        System.arraycopy(own.get(i), 0, padded, replicas.rank() * own.get(i).length, own.get(i).length);
+      }
+      try (TFloat32 fed = TFloat32.tensorOf(stateSlices.get(i).shape(),
+              org.tensorflow.ndarray.buffer.DataBuffers.of(padded, true, false));
+          var result = session.runner().feed(stateSlices.get(i), fed).fetch(stateGathered.get(i)).run()) {
+        float[] values = new float[padded.length];
+        ((TFloat32) result.get(0)).asRawTensor().data().asFloats().read(values);
+        whole.add(values);
+      }
+    }
+    return whole;
+  }
+
+  @Override
   public Map<String, Object> saveState(Path dir) throws IOException {
-    List<float[]> state = task.carriedState();
+    if (replicas.isDistributed()) {
+      throw new IllegalStateException("a data-parallel language model saves its state with the session");
+    }
+    return writeState(dir, task.carriedState());
+  }
+
+  @Override
+  public Map<String, Object> saveState(Session session, Path dir) throws IOException {
+    // several replicas: the checkpoint holds every replica's rows (the chief's is the run's), as one process's would
+    return writeState(dir, replicas.isDistributed() ? gatheredState(session) : task.carriedState());
+  }
+
+  private Map<String, Object> writeState(Path dir, List<float[]> state) throws IOException {
     try (DataOutputStream out = new DataOutputStream(
         new java.io.BufferedOutputStream(Files.newOutputStream(dir.resolve(STATE_FILE))))) {
       out.writeInt(state.size());
@@ -365,6 +448,11 @@ public final class LanguageModelJob implements TrainingJob {
       }
     } catch (java.io.EOFException e) {
       throw new IOException(file + ": truncated", e);
+    }
+    if (replicas.isDistributed() && !values.isEmpty()) {
+      restoredWhole = values; // every replica's rows: shareState hands them out
+      task.restoreCarriedState(ownRows(values));
+      return;
     }
     task.restoreCarriedState(values);
   }

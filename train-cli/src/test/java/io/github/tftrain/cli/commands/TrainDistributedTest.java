@@ -129,6 +129,37 @@ class TrainDistributedTest {
     return Math.abs(value - reference) / Math.abs(reference);
   }
 
+  /**
+   * A language model's carried state (each worker's rows) survives a mid-epoch stop: the chief's checkpoint gathers
+   * every worker's rows, and a resume hands each worker its own, so the resumed run logs what one uninterrupted
+   * process logs.
+   */
+  @Test
+  void aLanguageModelStoppedMidEpochResumesWithEveryWorkersCarriedState(@TempDir Path tmp) throws Exception {
+    Path single = tmp.resolve("single");
+    TrainRuns.Cli one = train(lstm(single, "sgd").toArray(String[]::new));
+    assertEquals(0, one.exitCode(), one.toString());
+    Path run = tmp.resolve("two");
+    List<String> args = lstm(run, "sgd");
+    args.addAll(List.of("--local-workers", "2"));
+    Path log = tmp.resolve("two.log");
+    Process launcher = startTrain(log, args.toArray(String[]::new));
+    awaitLines(run.resolve("metrics.csv"), 9, launcher, LIMIT, log);
+    launcher.destroy();
+    assertEquals(130, await(launcher, LIMIT, log), read(log));
+    List<String> resume = List.of("--resume", "--run-dir", run.toString(), "--local-workers", "2");
+    assertEquals(0, await(startTrain(log, resume.toArray(String[]::new)), LIMIT, log), read(log));
+    TrainRuns.Metrics a = metrics(single);
+    TrainRuns.Metrics b = metrics(run);
+    assertEquals(a.steps(), b.steps());
+    for (int row = 0; row < a.rows().size(); row++) {
+      for (String column : List.of("loss", "grad_norm")) {
+        assertTrue(relative(a.number(row, column), b.number(row, column)) <= 1e-6,
+            "step " + a.steps().get(row) + " " + column + ": " + a.cell(row, column) + " vs " + b.cell(row, column));
+      }
+    }
+  }
+
   /** A small WideResNet run of 12 steps with a checkpoint every 4. */
   private static List<String> wrn(Path run) {
     return new ArrayList<>(List.of("--model", "wrn-10-1", "--data", "testdata/fashion-mnist", "--optimizer", "adam",
