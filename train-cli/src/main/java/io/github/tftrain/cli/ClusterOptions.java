@@ -33,6 +33,20 @@ public final class ClusterOptions {
           + "worker (default 120).")
   private Double timeoutSeconds;
 
+  @Option(names = "--collective-communication", paramLabel = "auto|ring|nccl",
+      description = "How the workers' all-reduces travel: auto (TensorFlow chooses; default), ring (gRPC ring) or "
+          + "nccl (GPUs).")
+  private String communication;
+
+  /** The collectives' communication hint. */
+  public String communication() {
+    String value = communication == null ? "auto" : communication;
+    if (!java.util.Set.of("auto", "ring", "nccl").contains(value)) {
+      throw new IllegalArgumentException("--collective-communication must be auto, ring or nccl, got '" + value + "'");
+    }
+    return value;
+  }
+
   /**
    * The cluster this process is a worker of, or empty for one process.
    *

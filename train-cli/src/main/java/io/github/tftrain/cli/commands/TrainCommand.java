@@ -73,6 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
     int localWorkers = clusterOptions.localWorkers();
     Optional<Cluster> cluster = clusterOptions.cluster();
     double timeout = clusterOptions.timeoutSeconds();
+    String communication = clusterOptions.communication();
     Integer epochs = options.get(RunSettings.EPOCHS).orElse(null);
     Long steps = options.get(RunSettings.STEPS).orElse(null);
     if (resume) {
@@ -108,7 +109,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     if (cluster.isPresent() && cluster.get().task() != 0) {
       // a worker other than the chief: the chief's settings (a resume reads them from the chief, whose run it is)
-      ClusterRun worker = ClusterRun.start(cluster.get(), timeout);
+      ClusterRun worker = ClusterRun.start(cluster.get(), timeout, communication);
       TrainConfig config = worker.agree(resume ? null : Settings.resolve(options), resume);
       return new Runs(out, err, quiet, threads.threads(), worker).follow(config, interrupts);
     }
@@ -118,7 +119,7 @@ public final class TrainCommand implements Callable<Integer> {
       if (config.xla() && !Xla.enabled()) {
         return Xla.relaunchIfNeeded().orElseThrow();
       }
-      ClusterRun chief = cluster.map(c -> ClusterRun.start(c, timeout)).orElse(null);
+      ClusterRun chief = cluster.map(c -> ClusterRun.start(c, timeout, communication)).orElse(null);
       if (chief != null) {
         chief.agree(config, true);
       }
@@ -128,7 +129,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (config.xla() && !Xla.enabled()) {
       return Xla.relaunchIfNeeded().orElseThrow();
     }
-    ClusterRun chief = cluster.map(c -> ClusterRun.start(c, timeout)).orElse(null);
+    ClusterRun chief = cluster.map(c -> ClusterRun.start(c, timeout, communication)).orElse(null);
     if (chief != null) {
       chief.agree(config, false);
     }

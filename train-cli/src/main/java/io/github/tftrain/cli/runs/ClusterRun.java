@@ -42,12 +42,13 @@ public final class ClusterRun {
   /**
    * Starts this worker's server.
    *
+   * @param communication the collectives' hint: auto, ring or nccl
    * @throws IllegalArgumentException when its port cannot be used
    */
-  public static ClusterRun start(Cluster cluster, double timeoutSeconds) {
+  public static ClusterRun start(Cluster cluster, double timeoutSeconds, String communication) {
     try {
-      return new ClusterRun(cluster, cluster.replicas(timeoutSeconds), cluster.startServer(
-          ConfigProto.getDefaultInstance()));
+      return new ClusterRun(cluster, cluster.replicas(timeoutSeconds).withCommunication(communication),
+          cluster.startServer(ConfigProto.getDefaultInstance()));
     } catch (TensorFlowException e) {
       throw new IllegalArgumentException("--workers: task " + cluster.task() + " cannot listen on "
           + cluster.addresses().get(cluster.task()) + " (is the port in use?): " + firstLine(e), e);

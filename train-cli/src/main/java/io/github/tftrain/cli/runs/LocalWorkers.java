@@ -16,7 +16,8 @@ import sun.misc.SignalHandler;
  * loopback ports are chosen now, task i gets {@code --workers localhost:P0,...,localhost:PN-1 --task i}. The chief
  * (task 0) prints the run's progress here; the others' output goes to a log that is shown when one of them fails.
  * SIGINT and SIGTERM are passed to every worker, which stop together at one step (the chief checkpoints); the exit
- * code is the chief's.
+ * code is the chief's. On a GPU machine, when {@code CUDA_VISIBLE_DEVICES} lists at least N devices, worker i sees
+ * only the i-th: one process per GPU.
  */
 public final class LocalWorkers {
   private LocalWorkers() {}
@@ -42,6 +43,8 @@ public final class LocalWorkers {
         command.addAll(List.of("--workers", String.join(",", addresses), "--task", Integer.toString(task)));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put(Interrupts.WATCH_PARENT, "1"); // a worker ends when this launcher is gone
+        gpuOf(System.getenv("CUDA_VISIBLE_DEVICES"), task, count)
+            .ifPresent(gpu -> pb.environment().put("CUDA_VISIBLE_DEVICES", gpu));
         Path log = logDir.resolve("task-" + task + ".log");
         logs.add(log);
         if (task == 0) {
@@ -76,6 +79,18 @@ public final class LocalWorkers {
       }
       Files.deleteIfExists(logDir);
     }
+  }
+
+  /**
+   * Worker {@code task}'s GPU: the task-th entry of {@code visible} ({@code CUDA_VISIBLE_DEVICES}) when it lists at
+   * least {@code count} devices; otherwise empty (the workers share what they see).
+   */
+  static java.util.Optional<String> gpuOf(String visible, int task, int count) {
+    if (visible == null || visible.isBlank()) {
+      return java.util.Optional.empty();
+    }
+    String[] devices = visible.split(",");
+    return devices.length >= count ? java.util.Optional.of(devices[task].trim()) : java.util.Optional.empty();
   }
 
   /** This JVM's command line without {@code --local-workers N}. */

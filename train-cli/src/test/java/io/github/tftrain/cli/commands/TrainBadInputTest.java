@@ -136,7 +136,21 @@ class TrainBadInputTest {
         bad("--dropout on a ResNet", List.of("--model", "resnet18", "--data", IDX, "--dropout", "0.3"),
             "--dropout", "resnet18"),
         bad("--n-critic beyond the data", List.of("--model", "dcgan", "--data", IDX, "--n-critic", "1000"),
-            "--n-critic 1000"));
+            "--n-critic 1000"),
+        bad("--task without --workers", List.of("--model", WRN, "--data", IDX, "--task", "1"),
+            "--task needs --workers"),
+        bad("--workers without --task", List.of("--model", WRN, "--data", IDX, "--workers", "localhost:1,localhost:2"),
+            "--workers needs --task"),
+        bad("--task outside --workers", List.of("--model", WRN, "--data", IDX, "--workers", "localhost:1,localhost:2",
+            "--task", "2"), "--task must be in [0, 2) for 2 workers, got 2"),
+        bad("--workers address without a port", List.of("--model", WRN, "--data", IDX, "--workers",
+            "localhost,localhost:2", "--task", "0"), "'localhost' is not HOST:PORT"),
+        bad("--local-workers 0", List.of("--model", WRN, "--data", IDX, "--local-workers", "0"),
+            "--local-workers must be in [1, 64], got 0"),
+        bad("--collective-communication", List.of("--model", WRN, "--data", IDX, "--collective-communication",
+            "pigeon"), "--collective-communication must be auto, ring or nccl, got 'pigeon'"),
+        bad("--collective-timeout 0", List.of("--model", WRN, "--data", IDX, "--collective-timeout", "0"),
+            "--collective-timeout must be a finite number of seconds > 0"));
   }
 
   private static Arguments bad(String name, List<String> flags, String... fragments) {
