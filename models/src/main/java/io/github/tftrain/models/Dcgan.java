@@ -137,12 +137,28 @@ public final class Dcgan {
    */
   public static <T extends TFloating> WganGpLosses<T> wganGp(
       Network<T> net, Critic<T> critic, Operand<T> real, Operand<T> fake, double lambda) {
+    return wganGp(net, critic, real, fake, lambda, 0, 1);
+  }
+
+  /**
+   * {@link #wganGp} for replica {@code replica} of {@code replicas} in data-parallel training, whose batch is its
+   * slice of the global batch: ε is drawn for the global batch and this replica takes its rows, so the replicas
+   * together use the ε one process would.
+   */
+  public static <T extends TFloating> WganGpLosses<T> wganGp(
+      Network<T> net, Critic<T> critic, Operand<T> real, Operand<T> fake, double lambda, int replica, int replicas) {
     Ops tf = net.tf();
     Operand<T> fixedFake = tf.stopGradient(fake);
     Operand<TInt32> batch = tf.slice(tf.shape(real), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
-    Operand<TInt32> epsShape = tf.concat(List.of(batch, tf.constant(new int[] {1, 1, 1})), tf.constant(0));
+    Operand<TInt32> globalBatch = tf.math.mul(batch, tf.constant(replicas));
+    Operand<TInt32> epsShape = tf.concat(List.of(globalBatch, tf.constant(new int[] {1, 1, 1})), tf.constant(0));
     Operand<TInt64> seed = tf.stack(List.of(tf.constant(net.nextSeed()), net.step()));
     Operand<T> eps = tf.random.statelessRandomUniform(epsShape, seed, net.type());
+    if (replicas > 1) {
+      Operand<TInt32> begin = tf.concat(List.of(tf.math.mul(batch, tf.constant(replica)),
+          tf.constant(new int[] {0, 0, 0})), tf.constant(0));
+      eps = tf.slice(eps, begin, tf.concat(List.of(batch, tf.constant(new int[] {1, 1, 1})), tf.constant(0)));
+    }
     Operand<T> interpolated =
         tf.math.add(tf.math.mul(eps, real), tf.math.mul(tf.math.sub(net.constant(1.0), eps), fixedFake));
 

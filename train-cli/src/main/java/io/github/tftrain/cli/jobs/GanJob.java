@@ -10,6 +10,7 @@ import io.github.tftrain.trainer.Plots;
 import io.github.tftrain.trainer.EvaluationWeights;
 import io.github.tftrain.trainer.TrainingJob;
 
+import io.github.tftrain.distributed.Replicas;
 import io.github.tftrain.cli.models.GanTask;
 import io.github.tftrain.cli.models.ModelSpec;
 import io.github.tftrain.data.ChannelStats;
@@ -51,26 +52,39 @@ public final class GanJob implements TrainingJob {
   private final EvaluationSwap evaluationSwap;
   private final Operand<TFloat64> criticLearningRate;
   private ImageBatches.Epoch epoch;
+  private final Replicas replicas;
+  /** The losses of a step on this replica, averaged over the replicas (the global batch's). */
+  private final org.tensorflow.op.core.Placeholder<TFloat64> localLosses;
+  private final Operand<TFloat64> globalLosses;
 
   GanJob(TrainConfig config, ModelSpec.Gan spec, ImageDataset train) {
+    this(config, spec, train, Replicas.single());
+  }
+
+  GanJob(TrainConfig config, ModelSpec.Gan spec, ImageDataset train, Replicas replicas) {
     this.config = config;
     this.spec = spec;
     this.train = train;
+    this.replicas = replicas;
     if (train.height() != 32 || train.width() != 32 || train.channels() != 3) {
       throw new IllegalArgumentException("--model " + spec.name() + " makes 32x32 RGB images; " + train.source()
           + " has " + train.height() + "x" + train.width() + "x" + train.channels());
     }
     this.batches =
         ImageBatches.of(train).batchSize(config.batchSize()).shuffle(true).dropLast(true).seed(config.seed())
-            .stats(ChannelStats.minusOneToOne(3)).build();
+            .stats(ChannelStats.minusOneToOne(3)).shard(replicas.rank(), replicas.size()).build();
     if (batches.batchesPerEpoch() < config.nCritic()) {
       throw new IllegalArgumentException("--n-critic " + config.nCritic() + " needs that many batches of "
           + config.batchSize() + " per epoch; " + train.source() + " has " + batches.batchesPerEpoch());
     }
-    this.optimizer = Jobs.optimizer(config, stepsPerEpoch());
+    this.optimizer = Jobs.optimizer(config, stepsPerEpoch()).withReplicas(replicas);
     this.graph = new Graph();
     try {
-      this.task = build(graph, optimizer);
+      this.task = build(graph, optimizer, replicas);
+      Ops tf = Ops.create(graph).withSubScope("replica_losses");
+      this.localLosses = tf.placeholder(TFloat64.class,
+          org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(4)));
+      this.globalLosses = replicas.allReduceMean(tf, localLosses);
       RunOptimizer.requireGroupsMatched(List.of(task.criticOptimizer(), task.generatorOptimizer()));
       // the generator's evaluation weights make the samples and the export; the critic's swap along (it is exported
       // too, for the train_critic signature)
@@ -84,9 +98,14 @@ public final class GanJob implements TrainingJob {
     }
   }
 
-  private GanTask build(Graph g, io.github.tftrain.cli.models.OptimizerFactory factory) {
-    return GanTask.build(g, spec, config.batchSize(), 32, Init.parse(config.init()), config.seed(), config.lambda(),
-        factory);
+  /**
+   * The GAN in {@code g} for {@code replicas} (each its slice of the global batch; an export is one process's, with
+   * the global batch).
+   */
+  private GanTask build(Graph g, io.github.tftrain.cli.models.OptimizerFactory factory, Replicas replicas) {
+    return GanTask.build(g, spec, config.batchSize() / replicas.size(), 32, Init.parse(config.init()), config.seed(),
+        config.lambda(), factory, replicas.rank(), replicas.size(),
+        config.syncBatchNorm() ? ClassifierJob.crossReplicaMean(replicas) : null);
   }
 
   @Override
@@ -163,7 +182,17 @@ public final class GanJob implements TrainingJob {
         penalty += c.gradientPenalty();
       }
       int n = it.criticSteps().size();
-      return new double[] {loss / n, wasserstein / n, penalty / n, it.generatorLoss(), lr};
+      double[] losses = {loss / n, wasserstein / n, penalty / n, it.generatorLoss()};
+      if (replicas.isDistributed()) {
+        try (TFloat64 own = TFloat64.vectorOf(losses);
+            Result r = session.runner().feed(localLosses, own).fetch(globalLosses).run()) {
+          TFloat64 global = (TFloat64) r.get(0);
+          for (int i = 0; i < losses.length; i++) {
+            losses[i] = global.getDouble(i); // every replica's batch is as large: the global batch's means
+          }
+        }
+      }
+      return new double[] {losses[0], losses[1], losses[2], losses[3], lr};
     } finally {
       real.forEach(TFloat32::close);
     }
@@ -188,7 +217,7 @@ public final class GanJob implements TrainingJob {
   public void afterEpoch(Session session, int epochIndex, long step, RunDirectory run, EventWriter events)
       throws IOException {
     float[] samples = task.samples(session, SAMPLE_KEY);
-    int n = Math.min(64, config.batchSize());
+    int n = Math.min(64, config.batchSize() / replicas.size()); // this replica's rows of the global sample batch
     Plots.grid(samples, n, 32, 32, 3, run.plots().resolve(String.format(Locale.ROOT, "samples-epoch-%03d.png",
         epochIndex + 1)));
     if (events != null) {
@@ -203,7 +232,7 @@ public final class GanJob implements TrainingJob {
   public float[] generate(Session session, int n, long seed) {
     int size = 32 * 32 * 3;
     float[] out = new float[n * size];
-    int batch = config.batchSize();
+    int batch = config.batchSize() / replicas.size();
     for (int b = 0; b * batch < n; b++) {
       float[] images = task.samples(session, SAMPLE_KEY + 1 + seed * 1_000_003L + b);
       int m = Math.min(batch, n - b * batch);
@@ -220,7 +249,7 @@ public final class GanJob implements TrainingJob {
   @Override
   public void exportSavedModel(String checkpointPrefix, Path out) throws IOException {
     try (Graph export = new Graph()) {
-      GanTask exported = build(export, Exports.portable(optimizer));
+      GanTask exported = build(export, Exports.portable(optimizer), Replicas.single());
       EvaluationSwap swap =
           EvaluationSwap.of(export, List.of(exported.criticOptimizer(), exported.generatorOptimizer()));
       Ops tf = Ops.create(export);

@@ -39,9 +39,9 @@ public final class Jobs {
     ModelSpec spec = ModelSpec.parse(config.model());
     Path data = Path.of(config.data());
     if (replicas.isDistributed()) {
-      if (!(spec instanceof ModelSpec.LanguageModel) && !(spec instanceof ModelSpec.ImageClassifier)) {
+      if (spec instanceof ModelSpec.Mlp) {
         throw new IllegalArgumentException("--workers: " + spec.name() + " does not train on several workers yet "
-            + "(image classifiers and language models do)");
+            + "(image classifiers, dcgan and language models do)");
       }
       if (config.batchSize() % replicas.size() != 0) {
         throw new IllegalArgumentException("--batch-size " + config.batchSize() + " does not split evenly over "
@@ -57,7 +57,7 @@ public final class Jobs {
     }
     ImageDataset train = ImageFolder.read(data, "train");
     if (spec instanceof ModelSpec.Gan gan) {
-      return new GanJob(config, gan, train);
+      return new GanJob(config, gan, train, replicas);
     }
     ImageDataset test = ImageFolder.read(data, "test");
     return new ClassifierJob(config, (ModelSpec.ImageClassifier) spec, train, test, replicas);

@@ -72,21 +72,41 @@ public final class GanTask {
   public static GanTask build(
       Graph graph, ModelSpec.Gan spec, int batch, int imageSize, Init init, long seed, double lambda,
       OptimizerFactory optimizer) {
+    return build(graph, spec, batch, imageSize, init, seed, lambda, optimizer, 0, 1, null);
+  }
+
+  /**
+   * {@link #build} for replica {@code replica} of {@code replicas} (data parallelism): {@code batch} is its slice of
+   * the global batch, and the noise z and the penalty's ε are drawn for the global batch and sliced, so the replicas
+   * together use what one process would; {@code syncBatchNorm} (or null) averages the generator's batch-norm
+   * moments over the replicas.
+   */
+  public static GanTask build(
+      Graph graph, ModelSpec.Gan spec, int batch, int imageSize, Init init, long seed, double lambda,
+      OptimizerFactory optimizer, int replica, int replicas, io.github.tftrain.models.CrossReplicaMean syncBatchNorm) {
     if (imageSize != 32) {
       throw new IllegalArgumentException("the DCGAN generates 32x32 images; got image size " + imageSize);
     }
-    Network<TFloat32> generator = Network.create(graph, "generator", init, seed);
+    Network<TFloat32> generator = Network.create(graph, "generator", init, seed, TFloat32.class, syncBatchNorm);
     Network<TFloat32> critic = generator.sibling("critic");
     Ops tf = generator.tf();
     Placeholder<TFloat32> real =
         critic.tf().withName("real").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch, 32, 32, 3)));
     Operand<TInt64> zSeed = tf.stack(List.of(tf.constant(generator.nextSeed()), generator.step()));
-    Operand<TFloat32> z =
-        tf.withName("z").random.statelessRandomNormal(tf.constant(new long[] {batch, Dcgan.LATENT}), zSeed,
-            TFloat32.class);
+    Operand<TFloat32> z;
+    if (replicas == 1) {
+      z = tf.withName("z").random.statelessRandomNormal(tf.constant(new long[] {batch, Dcgan.LATENT}), zSeed,
+          TFloat32.class);
+    } else {
+      Operand<TFloat32> global = tf.random.statelessRandomNormal(
+          tf.constant(new long[] {(long) batch * replicas, Dcgan.LATENT}), zSeed, TFloat32.class);
+      z = tf.withName("z").slice(global, tf.constant(new int[] {replica * batch, 0}),
+          tf.constant(new int[] {batch, Dcgan.LATENT}));
+    }
     Operand<TFloat32> fake = Dcgan.generator(generator, z, spec.base());
     Dcgan.Critic<TFloat32> scorer = new Dcgan.Critic<>(critic, spec.base(), 3, 32, Dcgan.Activation.LEAKY_RELU);
-    Dcgan.WganGpLosses<TFloat32> losses = Dcgan.wganGp(critic.scope("wgan_gp"), scorer, real, fake, lambda);
+    Dcgan.WganGpLosses<TFloat32> losses =
+        Dcgan.wganGp(critic.scope("wgan_gp"), scorer, real, fake, lambda, replica, replicas);
     Operand<TFloat32> criticLoss = tf.math.mean(losses.critic(), tf.constant(0));
     Operand<TFloat32> generatorLoss = tf.math.mean(losses.generator(), tf.constant(0));
     Operand<TFloat32> penaltyMean = tf.math.mean(losses.gradientPenalty(), tf.constant(0));

@@ -112,8 +112,8 @@ public final class Runs {
           Map<String, Object> workers = new LinkedHashMap<>();
           workers.put("workers", cluster.cluster().addresses());
           workers.put("batch_per_worker", config.batchSize() / cluster.cluster().size());
-          if (io.github.tftrain.cli.models.ModelSpec.parse(config.model()).family()
-              == io.github.tftrain.cli.models.ModelSpec.Family.IMAGE_CLASSIFIER) {
+          if (io.github.tftrain.cli.settings.RunSettings.SYNC_BATCH_NORM.appliesTo(
+              io.github.tftrain.cli.models.ModelSpec.parse(config.model()))) {
             workers.put("batch_norm", config.syncBatchNorm()
                 ? "synchronised: every worker normalises with the global batch's statistics"
                 : "per worker: each worker normalises with its own slice's statistics");

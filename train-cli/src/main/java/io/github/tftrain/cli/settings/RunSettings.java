@@ -154,7 +154,7 @@ public final class RunSettings {
       .build();
 
   public static final RunSetting<Boolean> SYNC_BATCH_NORM = RunSetting.declare("sync-batch-norm", Boolean.class)
-      .negatable().only(Family.IMAGE_CLASSIFIER)
+      .negatable().only(Family.IMAGE_CLASSIFIER, Family.GAN)
       .help("Batch norm with the global batch's statistics: on several workers, each layer's mean and variance are "
           + "averaged over the workers (one all-reduce per layer), so N workers of batch B/N normalise as one process "
           + "does with batch B; off, each worker normalises its own slice. Composed from float64 moments instead of "
