@@ -21,6 +21,8 @@ public final class ArrayData implements DataSource {
   private final int batchSize;
   private final Long seed;
   private final boolean dropLast;
+  private final int shardIndex;
+  private final int shardCount;
   private int permutedEpoch = -1;
   private int[] order;
 
@@ -30,6 +32,12 @@ public final class ArrayData implements DataSource {
     this.batchSize = b.batchSize;
     this.seed = b.seed;
     this.dropLast = b.dropLast;
+    this.shardIndex = b.shardIndex;
+    this.shardCount = b.shardCount;
+    if (shardCount > 1 && (batchSize % shardCount != 0 || !dropLast)) {
+      throw new IllegalArgumentException("batch size " + batchSize + " splits into " + shardCount + " equal shards "
+          + "only when it divides and the last partial batch is dropped");
+    }
     Map<String, InputSpec> specs = new LinkedHashMap<>();
     int n = -1;
     for (Map.Entry<String, float[][]> e : b.floats.entrySet()) {
@@ -90,8 +98,9 @@ public final class ArrayData implements DataSource {
       throw new IndexOutOfBoundsException("batch " + index + " of " + batchesPerEpoch());
     }
     int[] epochOrder = order(epoch);
-    int from = (int) (index * batchSize);
-    int size = Math.min(batchSize, examples - from);
+    // a shard's batch is its slice of the global batch: rows [index·B + shard·B/n, ... + B/n)
+    int size = Math.min(batchSize, examples - (int) (index * batchSize)) / shardCount;
+    int from = (int) (index * batchSize) + shardIndex * size;
     Map<String, Tensor> out = new LinkedHashMap<>();
     floats.forEach((name, rows) -> {
       int width = rows[0].length;
@@ -139,6 +148,8 @@ public final class ArrayData implements DataSource {
     private int batchSize = 32;
     private Long seed;
     private boolean dropLast;
+    private int shardIndex;
+    private int shardCount = 1;
 
     private Builder() {}
 
@@ -167,6 +178,20 @@ public final class ArrayData implements DataSource {
     }
 
     /** Drop the last, partial batch of an epoch (default: keep it). */
+    /**
+     * Data parallelism: every batch is the {@code index}-th of {@code count} equal slices of the global batch of
+     * {@link #batchSize} (same order), so {@code count} shards together see the unsharded batches; needs
+     * {@link #dropLast} and a batch size that divides by {@code count}.
+     */
+    public Builder shard(int index, int count) {
+      if (count < 1 || index < 0 || index >= count) {
+        throw new IllegalArgumentException("shard " + index + " of " + count + ": need 0 <= index < count");
+      }
+      this.shardIndex = index;
+      this.shardCount = count;
+      return this;
+    }
+
     public Builder dropLast(boolean drop) {
       this.dropLast = drop;
       return this;

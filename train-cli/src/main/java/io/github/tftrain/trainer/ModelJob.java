@@ -163,8 +163,10 @@ public final class ModelJob implements TrainingJob {
     b.trainOp = b.tf.withControlDependencies(targets).withName("train").noOp();
     b.swap = EvaluationSwap.of(g, List.of(b.optimizer));
     Ops tf = b.tf;
-    b.stepFetches.add(toDouble(tf, b.outputs.loss()));
-    b.outputs.metrics().values().forEach(m -> b.stepFetches.add(toDouble(tf, m)));
+    io.github.tftrain.distributed.Replicas replicas = b.optimizer.configuration().replicas();
+    // several replicas: the global batch's loss (the optimizer's average) and metrics (averaged the same way)
+    b.stepFetches.add(replicas.isDistributed() ? b.optimizer.lossMean() : toDouble(tf, b.outputs.loss()));
+    b.outputs.metrics().values().forEach(m -> b.stepFetches.add(replicas.allReduceMean(tf, toDouble(tf, m))));
     b.stepFetches.add(b.optimizer.learningRate());
     b.evalFetches.add(toDouble(tf, b.outputs.loss()));
     b.outputs.metrics().values().forEach(m -> b.evalFetches.add(toDouble(tf, m)));
@@ -328,8 +330,11 @@ public final class ModelJob implements TrainingJob {
    */
   @Override
   public void exportSavedModel(String checkpointPrefix, Path out) throws IOException {
-    OptimizerBuilder<?, ?> portable = optimizerBuilder.keys().contains("kernel")
-        ? optimizerBuilder.copy().set("kernel", "graph") : optimizerBuilder;
+    // the graph update kernel (a SavedModel runs anywhere) and one process's optimizer (it holds no collectives)
+    OptimizerBuilder<?, ?> portable = optimizerBuilder.copy().replicas(io.github.tftrain.distributed.Replicas.single());
+    if (portable.keys().contains("kernel")) {
+      portable.set("kernel", "graph");
+    }
     try (Graph export = new Graph()) {
       Built b = build(export, portable);
       Map<String, Operand<?>> inputs = new LinkedHashMap<>();

@@ -39,10 +39,6 @@ public final class Jobs {
     ModelSpec spec = ModelSpec.parse(config.model());
     Path data = Path.of(config.data());
     if (replicas.isDistributed()) {
-      if (spec instanceof ModelSpec.Mlp) {
-        throw new IllegalArgumentException("--workers: " + spec.name() + " does not train on several workers yet "
-            + "(image classifiers, dcgan and language models do)");
-      }
       if (config.batchSize() % replicas.size() != 0) {
         throw new IllegalArgumentException("--batch-size " + config.batchSize() + " does not split evenly over "
             + replicas.size() + " workers (the global batch is divided among them)");
@@ -53,7 +49,7 @@ public final class Jobs {
       return new LanguageModelJob(config, lm, corpus, replicas);
     }
     if (spec instanceof ModelSpec.Mlp mlp) {
-      return TabularJobs.create(config, mlp, CsvTable.read(data, "train"), CsvTable.read(data, "test"));
+      return TabularJobs.create(config, mlp, CsvTable.read(data, "train"), CsvTable.read(data, "test"), replicas);
     }
     ImageDataset train = ImageFolder.read(data, "train");
     if (spec instanceof ModelSpec.Gan gan) {

@@ -33,6 +33,12 @@ final class TabularJobs {
   private TabularJobs() {}
 
   static TrainingJob create(TrainConfig config, ModelSpec.Mlp spec, CsvTable train, CsvTable test) {
+    return create(config, spec, train, test, io.github.tftrain.distributed.Replicas.single());
+  }
+
+  /** The MLP job of one replica: its slice of every global batch, its optimizer averaging over the replicas. */
+  static TrainingJob create(TrainConfig config, ModelSpec.Mlp spec, CsvTable train, CsvTable test,
+      io.github.tftrain.distributed.Replicas replicas) {
     if (!test.featureNames().equals(train.featureNames())) {
       throw new IllegalArgumentException(test.source() + ": its feature columns " + test.featureNames() + " differ "
           + "from " + train.source() + "'s " + train.featureNames());
@@ -54,7 +60,8 @@ final class TabularJobs {
     float[] std = new float[features];
     standardisation(train.features(), mean, std);
     ArrayData trainData = ArrayData.builder().features("features", train.features()).labels("label", train.labels())
-        .batchSize(config.batchSize()).shuffle(config.seed()).dropLast(true).build();
+        .batchSize(config.batchSize()).shuffle(config.seed()).dropLast(true).shard(replicas.rank(), replicas.size())
+        .build();
     ArrayData testData = ArrayData.builder().features("features", test.features()).labels("label", test.labels())
         .batchSize(Math.min(1000, test.count())).build();
     Map<String, Object> facts = new LinkedHashMap<>();
@@ -65,7 +72,8 @@ final class TabularJobs {
     facts.put("normalization_mean", floats(mean));
     facts.put("normalization_std", floats(std));
     return new ModelJob(mlp(spec.hidden(), features, classes, mean, std), trainData, testData,
-        Jobs.optimizer(config, trainData.batchesPerEpoch()).builder(), config.seed(), "eval_error", facts);
+        Jobs.optimizer(config, trainData.batchesPerEpoch()).withReplicas(replicas).builder(), config.seed(),
+        "eval_error", facts);
   }
 
   /** Mean and standard deviation of each column (a constant column gets std 1). */

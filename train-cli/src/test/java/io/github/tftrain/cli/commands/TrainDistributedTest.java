@@ -196,6 +196,44 @@ class TrainDistributedTest {
         "the chief's sample grid");
   }
 
+  /**
+   * An MLP on a CSV table (the trainer library's Model API) on two workers: the global batch's loss and training
+   * error at every step equal one process's.
+   */
+  @Test
+  void anMlpOnTwoWorkersLogsWhatOneProcessLogs(@TempDir Path tmp) throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("table"));
+    java.util.Random random = new java.util.Random(3);
+    for (String split : List.of("train", "test")) {
+      StringBuilder csv = new StringBuilder("a,b,c,d,label\n");
+      for (int i = 0; i < (split.equals("train") ? 256 : 64); i++) {
+        double[] x = {random.nextGaussian(), random.nextGaussian(), random.nextGaussian(), random.nextGaussian()};
+        int label = (x[0] + 0.5 * x[1] > 0 ? 1 : 0) + (x[2] > 1 ? 1 : 0);
+        csv.append(String.format(java.util.Locale.ROOT, "%.5f,%.5f,%.5f,%.5f,%d%n", x[0], x[1], x[2], x[3], label));
+      }
+      Files.writeString(data.resolve(split + ".csv"), csv);
+    }
+    List<String> common = List.of("--model", "mlp-16", "--data", data.toString(), "--optimizer", "sgd", "--lr", "0.1",
+        "--steps", "20", "--log-every", "1", "--batch-size", "16");
+    Path single = tmp.resolve("single");
+    List<String> one = new ArrayList<>(common);
+    one.addAll(List.of("--run-dir", single.toString()));
+    TrainRuns.Cli done = train(one.toArray(String[]::new));
+    assertEquals(0, done.exitCode(), done.toString());
+    Path two = tmp.resolve("two");
+    List<String> args = new ArrayList<>(common);
+    args.addAll(List.of("--local-workers", "2", "--run-dir", two.toString()));
+    Path log = tmp.resolve("two.log");
+    assertEquals(0, await(startTrain(log, args.toArray(String[]::new)), LIMIT, log), read(log));
+    TrainRuns.Metrics a = metrics(single);
+    TrainRuns.Metrics b = metrics(two);
+    assertEquals(a.steps(), b.steps());
+    for (int row = 0; row < a.rows().size(); row++) {
+      assertTrue(relative(a.number(row, "loss"), b.number(row, "loss")) <= 1e-6, "loss at step " + (row + 1));
+      assertEquals(a.number(row, "error"), b.number(row, "error"), 1e-6, "training error at step " + (row + 1));
+    }
+  }
+
   /** A small WideResNet run of 12 steps with a checkpoint every 4. */
   private static List<String> wrn(Path run) {
     return new ArrayList<>(List.of("--model", "wrn-10-1", "--data", "testdata/fashion-mnist", "--optimizer", "adam",
