@@ -234,6 +234,36 @@ class TrainDistributedTest {
     }
   }
 
+  /**
+   * A worker that hangs (SIGSTOP: its process and port stay, it answers nothing) makes the chief stop after the
+   * collective timeout with one line saying so.
+   */
+  @Test
+  void aHungWorkerStopsTheChiefAfterTheTimeout(@TempDir Path tmp) throws Exception {
+    String workers = String.join(",", Cluster.loopback(2));
+    Path run = tmp.resolve("hung");
+    List<String> args = new ArrayList<>(lstm(run, "sgd"));
+    args.addAll(List.of("--collective-timeout", "5"));
+    Path chiefLog = tmp.resolve("chief.log");
+    Path otherLog = tmp.resolve("other.log");
+    Process chief = startTrain(chiefLog, withCluster(args, workers, 0));
+    Process other = startTrain(otherLog, withCluster(args, workers, 1));
+    try {
+      awaitLines(run.resolve("metrics.csv"), 4, chief, LIMIT, chiefLog);
+      assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(other.pid())).start().waitFor());
+      long stopped = System.nanoTime();
+      assertEquals(1, await(chief, LIMIT, chiefLog), read(chiefLog));
+      double seconds = (System.nanoTime() - stopped) / 1e9;
+      assertTrue(seconds < 5 + 20, "the chief took " + seconds + " s");
+      assertTrue(read(chiefLog).contains("a worker did not answer within 5 s (every worker's port answers)"),
+          read(chiefLog));
+    } finally {
+      other.destroyForcibly();
+      new ProcessBuilder("kill", "-CONT", Long.toString(other.pid())).start().waitFor();
+      chief.destroyForcibly();
+    }
+  }
+
   /** A small WideResNet run of 12 steps with a checkpoint every 4. */
   private static List<String> wrn(Path run) {
     return new ArrayList<>(List.of("--model", "wrn-10-1", "--data", "testdata/fashion-mnist", "--optimizer", "adam",
