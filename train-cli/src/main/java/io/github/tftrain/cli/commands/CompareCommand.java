@@ -8,9 +8,10 @@ import io.github.tftrain.cli.runs.Runs;
 import io.github.tftrain.cli.ExitCodes;
 
 import io.github.tftrain.trainer.Plots;
-import io.github.tftrain.trainer.Progress;
 import io.github.tftrain.trainer.Interrupts;
 import io.github.tftrain.trainer.AtomicFiles;
+import io.github.tftrain.trainer.Json;
+import io.github.tftrain.trainer.RunDirectory;
 
 
 
@@ -34,8 +35,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code tftrain compare}: the same model, data, seed and schedule trained once per optimizer, each with its own
- * learning rate (the preset's lr.OPT, else the optimizer's default), then a side-by-side table and one chart.
+ * {@code tftrain compare}: a study. The same model, data and schedule trained per optimizer × grid point × seed, one
+ * run directory each under --out, then tables of the results (mean ± standard deviation over seeds; per optimizer the
+ * best grid point and the spread over its grid) and a chart. A study interrupted or killed continues when the same
+ * command runs again: finished runs are kept, an interrupted one resumes from its checkpoint.
  */
 @Command(
     name = "compare",
@@ -43,9 +46,11 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     modelTransformer = RunOptions.Declare.class,
     description = {
-      "Train the same model, data and seed with each optimizer, one run directory per optimizer under --out, then "
-          + "write comparison.md / comparison.csv (final and best metrics, time) and comparison.png (the metric, "
-          + "or the training loss, per epoch for every optimizer).",
+      "Train the same model and data with each optimizer (× --grid point × --seeds), one run directory each under "
+          + "--out (OPTIMIZER, or OPTIMIZER/POINT/seed-S), then write comparison.md / comparison.csv (per "
+          + "configuration: final and best metrics as mean ± std over seeds, the best grid point per optimizer and "
+          + "the spread over the grid, time) and comparison.png (the metric, or the training loss, of each "
+          + "optimizer's best configuration). Run the same command again to continue an interrupted study.",
       "Takes the train options; --lr and --set apply to every optimizer, so prefer a preset's lr.OPTIMIZER and "
           + "set.OPTIMIZER.KEY values."
     })
@@ -56,6 +61,16 @@ public final class CompareCommand implements Callable<Integer> {
       completionCandidates = io.github.tftrain.cli.OptimizerSettings.Names.class,
       description = "Comma-separated names from: ${COMPLETION-CANDIDATES}; e.g. kafisto,apollo,sgd,adam")
   List<String> optimizers;
+
+  @Option(names = "--seeds", split = ",", paramLabel = "S1,S2,...",
+      description = "Train every configuration once per seed; tables give mean ± standard deviation over them.")
+  List<Long> seeds;
+
+  @Option(names = "--grid", paramLabel = "KEY.OPTIMIZER=V1,V2,...",
+      description = "Try every value of an optimizer's hyperparameter (repeatable; several keys of one optimizer "
+          + "make their product), e.g. --grid lr.sgd=0.03,0.1,0.3; the table reports each optimizer's best "
+          + "configuration by the mean best validation metric, and the spread over its grid.")
+  Map<String, String> grid = new LinkedHashMap<>();
 
   @Option(names = "--out", paramLabel = "DIR", description = "Folder of the runs and the comparison (default "
       + "runs/compare-MODEL-TIMESTAMP).")
@@ -96,41 +111,92 @@ public final class CompareCommand implements Callable<Integer> {
     if (options.get(RunSettings.XLA).orElse(false)) {
       throw new IllegalArgumentException("compare does not take --xla; run tftrain train --xla per optimizer");
     }
-    // Resolve every optimizer's settings first: a bad one fails before any training.
-    Map<String, TrainConfig> configs = new LinkedHashMap<>();
-    for (String name : optimizers) {
-      configs.put(name.trim(), Settings.resolve(options.with(RunSettings.OPTIMIZER, name.trim())));
+    // Plan and resolve every run first: a bad optimizer, grid key or value fails before any training.
+    List<String> names = optimizers.stream().map(n -> n.trim().toLowerCase(java.util.Locale.ROOT)).toList();
+    Path root0 = out != null ? out : Path.of("runs", "compare-" + Settings.resolve(options.with(RunSettings.OPTIMIZER,
+        names.get(0))).model() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    List<Study.Trial> trials = Study.plan(options, names, grid, seeds == null ? List.of() : seeds, root0);
+    Path root = root0;
+    List<String> command = spec.commandLine().getParseResult().originalArgs();
+    List<Object> plan = new ArrayList<>();
+    for (Study.Trial t : trials) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("run", root.relativize(t.dir()).toString());
+      entry.put("train", t.config().toMap());
+      plan.add(entry);
     }
-    TrainConfig first = configs.values().iterator().next();
-    Path root = out != null ? out : Path.of("runs", "compare-" + first.model() + "-"
-        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    if (Files.exists(root)) {
-      throw new IllegalArgumentException("--out " + root + " already exists; choose a new folder");
-    }
+    Path studyFile = root.resolve("study.json");
     PrintWriter printer = spec.commandLine().getOut();
+    if (Files.exists(root)) {
+      // an interrupted study continues: same plan, finished runs are not rerun
+      if (!Files.isRegularFile(studyFile)) {
+        throw new IllegalArgumentException("--out " + root + " already exists and holds no study (no study.json); "
+            + "choose a new folder");
+      }
+      Object prior = Json.parseObject(Files.readString(studyFile, StandardCharsets.UTF_8), studyFile).get("plan");
+      if (!Json.write(plan).equals(Json.write(prior))) {
+        throw new IllegalArgumentException("--out " + root + " holds another study (its study.json plans other runs "
+            + "or settings); give the same flags to continue it, or choose a new folder");
+      }
+      long done = trials.stream().filter(t -> Files.isRegularFile(t.dir().resolve(TRIAL_FILE))).count();
+      printer.println("continuing the study in " + root + ": " + done + " of " + trials.size() + " runs done");
+    } else {
+      Files.createDirectories(root);
+      Map<String, Object> study = new LinkedHashMap<>();
+      study.put("command", command);
+      study.put("plan", plan);
+      AtomicFiles.write(studyFile, o -> o.write(Json.write(study).getBytes(StandardCharsets.UTF_8)));
+    }
     Runs runs = new Runs(printer, spec.commandLine().getErr(), quiet, threads.threads());
     List<Row> rows = new ArrayList<>();
-    Map<String, Path> metrics = new LinkedHashMap<>();
     try (Interrupts interrupts = Interrupts.install()) {
-      for (Map.Entry<String, TrainConfig> e : configs.entrySet()) {
-        Path runDir = root.resolve(e.getKey());
-        long t0 = System.nanoTime();
-        int code = runs.start(e.getValue(), runDir, spec.commandLine().getParseResult().originalArgs(), interrupts);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        if (code == io.github.tftrain.trainer.Outcome.INTERRUPTED.exitCode()) {
-          return code;
+      for (Study.Trial t : trials) {
+        Path finished = t.dir().resolve(TRIAL_FILE);
+        if (!Files.isRegularFile(finished)) {
+          long t0 = System.nanoTime();
+          int code;
+          if (Files.isRegularFile(t.dir().resolve("config.json"))) {
+            RunDirectory run = RunDirectory.open(t.dir());
+            code = runs.resume(run, TrainConfig.read(run), interrupts, null, null);
+          } else {
+            code = runs.start(t.config(), t.dir(), command, interrupts);
+          }
+          if (code == io.github.tftrain.trainer.Outcome.INTERRUPTED.exitCode()) {
+            printer.println("the study stopped; the same command continues it");
+            return code;
+          }
+          Map<String, Object> outcome = new LinkedHashMap<>();
+          outcome.put("exit_code", code);
+          outcome.put("seconds", (System.nanoTime() - t0) / 1e9);
+          AtomicFiles.write(finished, o -> o.write(Json.write(outcome).getBytes(StandardCharsets.UTF_8)));
         }
-        rows.add(Row.read(e.getKey(), runDir, code, seconds));
-        metrics.put(e.getKey(), runDir.resolve("metrics.csv"));
+        Map<String, Object> outcome = Json.parseObject(Files.readString(finished, StandardCharsets.UTF_8), finished);
+        rows.add(Row.read(t.optimizer(), t.dir(), ((Number) outcome.get("exit_code")).intValue(),
+            ((Number) outcome.get("seconds")).doubleValue()));
       }
     }
-    String column = rows.get(0).metric != null ? rows.get(0).metric : "loss";
-    Plots.overlay(metrics, column, root.resolve("comparison.png"));
-    writeTables(root, rows);
-    printer.println(Files.readString(root.resolve("comparison.md"), StandardCharsets.UTF_8));
+    String metric = rows.get(0).metric;
+    List<Study.Configuration> configurations = Study.configurations(trials, rows);
+    Map<String, Path> curves = new LinkedHashMap<>();
+    Map<String, Study.Configuration> winners = Study.winners(configurations);
+    for (Study.Trial t : trials) {
+      Study.Configuration w = winners.get(t.optimizer());
+      if (w.point().equals(t.pointLabel()) && !curves.containsKey(t.optimizer())) {
+        curves.put(t.optimizer(), t.dir().resolve("metrics.csv")); // the winner's first seed
+      }
+    }
+    Plots.overlay(curves, metric != null ? metric : "loss", root.resolve("comparison.png"));
+    String md = Study.markdown(configurations, metric, command);
+    AtomicFiles.write(root.resolve("comparison.md"), o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
+    String csv = Study.csv(configurations, metric);
+    AtomicFiles.write(root.resolve("comparison.csv"), o -> o.write(csv.getBytes(StandardCharsets.UTF_8)));
+    printer.println(md);
     printer.println("comparison written to " + root);
     return rows.stream().allMatch(r -> r.exitCode == 0) ? ExitCodes.OK : ExitCodes.FAILED;
   }
+
+  /** Written into a run's folder when the run ended (its exit code and seconds): a continued study skips it. */
+  private static final String TRIAL_FILE = "trial.json";
 
   /** One optimizer's outcome, read back from its run directory. */
   record Row(String optimizer, int exitCode, double seconds, String metric, double finalMetric, double bestMetric,
@@ -159,26 +225,5 @@ public final class CompareCommand implements Callable<Integer> {
       }
       return new Row(optimizer, exitCode, seconds, metric, last, best, bestStep, loss, steps);
     }
-  }
-
-  private static void writeTables(Path root, List<Row> rows) throws IOException {
-    String metric = rows.get(0).metric == null ? "-" : rows.get(0).metric;
-    StringBuilder md = new StringBuilder();
-    md.append("| optimizer | exit | steps | final train loss | final ").append(metric).append(" | best ")
-        .append(metric).append(" (step) | time |\n|---|---|---|---|---|---|---|\n");
-    StringBuilder csv = new StringBuilder(
-        "optimizer,exit_code,steps,final_train_loss,final_" + metric + ",best_" + metric + ",best_step,seconds\n");
-    for (Row r : rows) {
-      md.append(String.format(Locale.ROOT, "| %s | %d | %d | %.4f | %s | %s (%d) | %s |%n", r.optimizer, r.exitCode,
-          r.steps, r.finalLoss, format(r.finalMetric), format(r.bestMetric), r.bestStep, Progress.duration(r.seconds)));
-      csv.append(String.format(Locale.ROOT, "%s,%d,%d,%.17g,%.17g,%.17g,%d,%.3f%n", r.optimizer, r.exitCode, r.steps,
-          r.finalLoss, r.finalMetric, r.bestMetric, r.bestStep, r.seconds));
-    }
-    AtomicFiles.write(root.resolve("comparison.md"), o -> o.write(md.toString().getBytes(StandardCharsets.UTF_8)));
-    AtomicFiles.write(root.resolve("comparison.csv"), o -> o.write(csv.toString().getBytes(StandardCharsets.UTF_8)));
-  }
-
-  private static String format(double v) {
-    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4f", v);
   }
 }

@@ -127,7 +127,8 @@ class RunCommandsTest {
     for (String optimizer : List.of("sgd", "adam")) {
       String row = csv.stream().filter(l -> l.startsWith(optimizer + ",")).findFirst().orElseThrow();
       String[] cells = row.split(",");
-      assertEquals("0", cells[1]);
+      assertEquals("\"default\"", cells[1]);
+      assertEquals("0", cells[3]);
       assertEquals(lastValue(out.resolve(optimizer), "test_error"), Double.parseDouble(cells[4]), 0.0);
     }
     assertTrue(Files.isRegularFile(out.resolve("comparison.png")));

@@ -1,0 +1,113 @@
+package io.github.tftrain.cli.commands;
+
+import static io.github.tftrain.cli.commands.TrainRuns.metrics;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.tftrain.cli.app.Tftrain;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code tftrain compare} as a study tool, end to end on a tiny budget: two optimizers, a 2-point grid of SGD's
+ * learning rate, 2 seeds. The report's means and standard deviations are recomputed here from the runs' own
+ * metrics.csv, the grid winner is the point with the lower mean best test error, and running the same command again
+ * continues the study without training anything twice.
+ */
+class CompareStudyTest {
+  private static final List<String> STUDY = List.of("compare", "--optimizers", "sgd,adam", "--grid",
+      "lr.sgd=0.05,0.2", "--seeds", "1,2", "--model", "wrn-10-1", "--data", "testdata/fashion-mnist", "--steps", "2",
+      "--batch-size", "16", "--quiet", "--threads", "2");
+
+  private static TrainRuns.Cli compare(List<String> args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Tftrain.execute(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
+    return new TrainRuns.Cli(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void aStudyOfSeedsAndAGridReportsMeansTheWinnerAndContinues(@TempDir Path tmp) throws Exception {
+    Path root = tmp.resolve("study");
+    List<String> args = new ArrayList<>(STUDY);
+    args.addAll(List.of("--out", root.toString()));
+    TrainRuns.Cli first = compare(args);
+    assertEquals(0, first.exitCode(), first.toString());
+
+    List<Path> runs = List.of(root.resolve("sgd/lr=0.05/seed-1"), root.resolve("sgd/lr=0.05/seed-2"),
+        root.resolve("sgd/lr=0.2/seed-1"), root.resolve("sgd/lr=0.2/seed-2"), root.resolve("adam/default/seed-1"),
+        root.resolve("adam/default/seed-2"));
+    for (Path run : runs) {
+      assertTrue(Files.isRegularFile(run.resolve("metrics.csv")), run + " was trained");
+    }
+    assertEquals("1", String.valueOf(TrainRuns.trainSettings(root.resolve("sgd/lr=0.05/seed-1")).get("seed")));
+    assertEquals("2", String.valueOf(TrainRuns.trainSettings(root.resolve("sgd/lr=0.05/seed-2")).get("seed")));
+    @SuppressWarnings("unchecked")
+    var hyper = (java.util.Map<String, Object>) TrainRuns.trainSettings(root.resolve("sgd/lr=0.2/seed-1"))
+        .get("hyperparameters");
+    assertEquals("0.2", String.valueOf(hyper.get("lr")));
+
+    // the means and standard deviations, recomputed from the runs
+    double[] low = errors(root, "sgd/lr=0.05");
+    double[] high = errors(root, "sgd/lr=0.2");
+    double[] adam = errors(root, "adam/default");
+    String winner = mean(low) <= mean(high) ? "lr=0.05" : "lr=0.2";
+    double[] won = winner.equals("lr=0.05") ? low : high;
+    String md = Files.readString(root.resolve("comparison.md"));
+    String sgdRow = md.lines().filter(l -> l.startsWith("| sgd | " + winner + " | 2 |")).findFirst().orElse(null);
+    assertTrue(sgdRow != null, "no winner row for sgd at " + winner + " in\n" + md);
+    assertTrue(sgdRow.contains(String.format(Locale.ROOT, "%.4f ± %.4f", mean(won), std(won))), sgdRow);
+    assertTrue(sgdRow.contains(String.format(Locale.ROOT, "%.4f – %.4f (2 points)",
+        Math.min(mean(low), mean(high)), Math.max(mean(low), mean(high)))), sgdRow);
+    assertTrue(md.contains(String.format(Locale.ROOT, "| adam | default | 2 | %.4f ± %.4f", mean(adam), std(adam))),
+        md);
+    assertTrue(md.contains("Command: `tftrain compare --optimizers sgd,adam --grid lr.sgd=0.05,0.2"), md);
+    assertEquals(1 + 3, Files.readAllLines(root.resolve("comparison.csv")).size(), "one row per configuration");
+    assertTrue(Files.isRegularFile(root.resolve("comparison.png")));
+
+    // the same command continues the study: nothing is trained again
+    FileTime before = Files.getLastModifiedTime(runs.get(0).resolve("metrics.csv"));
+    Files.delete(runs.get(5).resolve("trial.json")); // as if the study had been stopped in its last run
+    TrainRuns.Cli again = compare(args);
+    assertEquals(0, again.exitCode(), again.toString());
+    assertTrue(again.out().contains("continuing the study in " + root + ": 5 of 6 runs done"), again.out());
+    assertEquals(before, Files.getLastModifiedTime(runs.get(0).resolve("metrics.csv")), "a finished run was kept");
+    assertTrue(Files.isRegularFile(runs.get(5).resolve("trial.json")));
+
+    // other flags on the same folder are another study: refused, nothing touched
+    List<String> other = new ArrayList<>(args);
+    other.set(other.indexOf("lr.sgd=0.05,0.2"), "lr.sgd=0.05,0.3");
+    TrainRuns.Cli refused = compare(other);
+    assertEquals(2, refused.exitCode(), refused.toString());
+    assertTrue(refused.err().contains("holds another study"), refused.err());
+    assertFalse(Files.exists(root.resolve("sgd/lr=0.3")));
+  }
+
+  /** The final test error of a configuration's two seeds. */
+  private static double[] errors(Path root, String configuration) throws Exception {
+    double[] values = new double[2];
+    for (int seed = 1; seed <= 2; seed++) {
+      TrainRuns.Metrics m = metrics(root.resolve(configuration).resolve("seed-" + seed));
+      values[seed - 1] = m.number(m.rows().size() - 1, "test_error");
+    }
+    return values;
+  }
+
+  private static double mean(double[] v) {
+    return (v[0] + v[1]) / 2;
+  }
+
+  private static double std(double[] v) {
+    double m = mean(v);
+    return Math.sqrt((v[0] - m) * (v[0] - m) + (v[1] - m) * (v[1] - m)); // n - 1 = 1
+  }
+}
