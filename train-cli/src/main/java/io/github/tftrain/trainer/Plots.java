@@ -223,6 +223,92 @@ public final class Plots {
     writePng(image, png);
   }
 
+  /**
+   * A column of several groups of runs (an optimizer's seeds), each drawn as the mean over its runs with a band from
+   * their minimum to their maximum, by epoch, or against wall time when {@code secondsPerEpoch} gives each group's
+   * seconds per epoch (its runs' mean; the x value of epoch e is then e times that). Each run contributes as in
+   * {@link #overlay}; a group's points are the epochs every one of its runs has.
+   *
+   * @param runsByLabel each group's {@code metrics.csv} files, by the label its line gets
+   * @param secondsPerEpoch seconds per epoch by label, or null for an epoch axis
+   * @throws IllegalArgumentException if no group has a value in the column
+   */
+  public static void bands(Map<String, List<Path>> runsByLabel, String column, Map<String, Double> secondsPerEpoch,
+      Path png) throws IOException {
+    bands(runsByLabel, column, false, secondsPerEpoch, png);
+  }
+
+  /**
+   * {@link #bands} with every logged row a point, by step ({@code bySteps}: a training column logged many times per
+   * epoch), or one point per epoch; {@code secondsPerUnit} then gives seconds per step or per epoch.
+   */
+  public static void bands(Map<String, List<Path>> runsByLabel, String column, boolean bySteps,
+      Map<String, Double> secondsPerUnit, Path png) throws IOException {
+    Map<String, Double> secondsPerEpoch = secondsPerUnit;
+    List<Series> series = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    int runs = 0;
+    for (Map.Entry<String, List<Path>> group : runsByLabel.entrySet()) {
+      List<TreeMap<Double, Double>> perRun = new ArrayList<>();
+      for (Path file : group.getValue()) {
+        Table table = Table.read(file);
+        int index = table.columns.indexOf(column);
+        TreeMap<Double, double[]> byEpoch = new TreeMap<>();
+        for (int row = 0; index >= 0 && row < table.rows(); row++) {
+          double v = table.values[index][row];
+          if (Double.isFinite(v)) {
+            double[] acc = byEpoch.computeIfAbsent(bySteps ? table.steps[row] : table.epochs[row],
+                e -> new double[2]);
+            acc[0] += v;
+            acc[1]++;
+          }
+        }
+        TreeMap<Double, Double> means = new TreeMap<>();
+        byEpoch.forEach((epoch, acc) -> means.put(epoch, acc[0] / acc[1]));
+        perRun.add(means);
+      }
+      java.util.SortedSet<Double> common = new java.util.TreeSet<>(perRun.get(0).keySet());
+      perRun.forEach(run -> common.retainAll(run.keySet()));
+      if (common.isEmpty()) {
+        missing.add(group.getKey());
+        continue;
+      }
+      runs += perRun.size();
+      int n = common.size();
+      double[] x = new double[n];
+      double[] mean = new double[n];
+      double[] low = new double[n];
+      double[] high = new double[n];
+      int i = 0;
+      double scale = secondsPerEpoch == null ? 1 : secondsPerEpoch.get(group.getKey());
+      for (double epoch : common) {
+        double sum = 0;
+        low[i] = Double.POSITIVE_INFINITY;
+        high[i] = Double.NEGATIVE_INFINITY;
+        for (TreeMap<Double, Double> run : perRun) {
+          double v = run.get(epoch);
+          sum += v;
+          low[i] = Math.min(low[i], v);
+          high[i] = Math.max(high[i], v);
+        }
+        x[i] = epoch * scale;
+        mean[i] = sum / perRun.size();
+        i++;
+      }
+      series.add(new Series(group.getKey(), x, mean, PALETTE[series.size() % PALETTE.length], low, high));
+    }
+    if (series.isEmpty()) {
+      throw new IllegalArgumentException("bands: no run has a value in column '" + column + "'");
+    }
+    String subtitle = "mean of " + runs + " runs, band: min to max per group"
+        + (missing.isEmpty() ? "" : "; without this column: " + String.join(", ", missing));
+    boolean logY = isRateColumn(column) && wantsLogScale(series);
+    String unit = bySteps ? "step" : "epoch";
+    String x = secondsPerEpoch == null ? unit : "seconds (each group's mean time per " + unit + ")";
+    writePng(chart(column + (secondsPerEpoch == null ? " by " + unit : " against wall time"), subtitle, x, column,
+        series, logY), png);
+  }
+
   // ---------------------------------------------------------------------------------------------- column choice
 
   public static boolean isLossColumn(String name) {
@@ -281,7 +367,16 @@ public final class Plots {
   // --------------------------------------------------------------------------------------------------- drawing
 
   /** One line: its name, x and y (non-finite y are skipped), and colour. */
-  public record Series(String name, double[] x, double[] y, Color color) {}
+  /**
+   * A line; with {@code low} and {@code high} (same length as {@code y}, or null) a shaded band between them (the
+   * spread over seeds around their mean).
+   */
+  public record Series(String name, double[] x, double[] y, Color color, double[] low, double[] high) {
+    /** A line without a band. */
+    public Series(String name, double[] x, double[] y, Color color) {
+      this(name, x, y, color, null, null);
+    }
+  }
 
   public static BufferedImage chart(
       String title, String subtitle, String xLabel, String yLabel, List<Series> series, boolean logY) {
@@ -292,13 +387,15 @@ public final class Plots {
     double yMax = Double.NEGATIVE_INFINITY;
     for (Series s : series) {
       for (int i = 0; i < s.y().length; i++) {
-        double y = s.y()[i];
-        if (drawable(y, logY)) {
-          double ty = logY ? Math.log10(y) : y;
-          xMin = Math.min(xMin, s.x()[i]);
-          xMax = Math.max(xMax, s.x()[i]);
-          yMin = Math.min(yMin, ty);
-          yMax = Math.max(yMax, ty);
+        double[] values = s.low() == null ? new double[] {s.y()[i]} : new double[] {s.y()[i], s.low()[i], s.high()[i]};
+        for (double y : values) {
+          if (drawable(y, logY)) {
+            double ty = logY ? Math.log10(y) : y;
+            xMin = Math.min(xMin, s.x()[i]);
+            xMax = Math.max(xMax, s.x()[i]);
+            yMin = Math.min(yMin, ty);
+            yMax = Math.max(yMax, ty);
+          }
         }
       }
     }
@@ -351,6 +448,39 @@ public final class Plots {
       String label = logY ? logTickLabel(t) : tickLabel(t, yTicks);
       g.drawString(label, LEFT - 9 - fm.stringWidth(label), y + fm.getAscent() / 2 - 1);
     }
+
+    // Bands first, translucent, under every line.
+    g.setClip(LEFT, TOP, PLOT_WIDTH + 1, PLOT_HEIGHT + 1);
+    for (Series s : series) {
+      if (s.low() == null) {
+        continue;
+      }
+      Path2D.Double band = new Path2D.Double();
+      List<double[]> upper = new ArrayList<>();
+      for (int i = 0; i < s.y().length; i++) {
+        if (drawable(s.low()[i], logY) && drawable(s.high()[i], logY)) {
+          double x = px(box, s.x()[i]);
+          double lo = py(box, logY ? Math.log10(s.low()[i]) : s.low()[i]);
+          double hi = py(box, logY ? Math.log10(s.high()[i]) : s.high()[i]);
+          if (upper.isEmpty()) {
+            band.moveTo(x, lo);
+          } else {
+            band.lineTo(x, lo);
+          }
+          upper.add(new double[] {x, hi});
+        }
+      }
+      for (int i = upper.size() - 1; i >= 0; i--) {
+        band.lineTo(upper.get(i)[0], upper.get(i)[1]);
+      }
+      if (!upper.isEmpty()) {
+        band.closePath();
+        Color c = s.color();
+        g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), 56));
+        g.fill(band);
+      }
+    }
+    g.setClip(null);
 
     // Lines (bridging skipped points) and, for sparse series, a dot per point.
     g.setStroke(new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));

@@ -207,6 +207,32 @@ class PlotsTest {
     assertFalse(Files.exists(tmp.resolve("x.png")));
   }
 
+  /**
+   * Bands: two seeds of one group at y = 1 and 3 at every epoch draw the mean line at 2 (the middle of the plot: the
+   * range is the band's, 1..3) and a translucent band over the whole height in between.
+   */
+  @Test
+  void bandsDrawTheMeanAndTheRangeOfEachGroup(@TempDir Path tmp) throws Exception {
+    Path a = Files.writeString(tmp.resolve("a.csv"), "step,epoch,test_error\n1,0,1\n2,1,1\n3,2,1\n");
+    Path b = Files.writeString(tmp.resolve("b.csv"), "step,epoch,test_error\n1,0,3\n2,1,3\n3,2,3\n");
+    Path png = tmp.resolve("bands.png");
+    Plots.bands(Map.of("sgd", List.of(a, b)), "test_error", null, png);
+    BufferedImage image = read(png);
+    double line = meanY(image, Plots.PALETTE[0], Plots.LEFT + 10, Plots.LEFT + Plots.PLOT_WIDTH - 10);
+    assertEquals(Plots.TOP + Plots.PLOT_HEIGHT / 2.0, line, 1.5, "the mean, 2");
+    // the band: a light shade of the line's colour above and below the line
+    int x = Plots.LEFT + Plots.PLOT_WIDTH / 2;
+    Color above = new Color(image.getRGB(x, Plots.TOP + Plots.PLOT_HEIGHT / 4));
+    Color below = new Color(image.getRGB(x, Plots.TOP + 3 * Plots.PLOT_HEIGHT / 4));
+    assertTrue(!above.equals(Color.WHITE) && above.equals(below), "shaded between min and max: " + above);
+    // against wall time: 10 s per epoch puts the last epoch (2) at x = 20 s
+    Plots.bands(Map.of("sgd", List.of(a, b)), "test_error", Map.of("sgd", 10.0), png);
+    assertTrue(Files.size(png) > 1000);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Plots.bands(Map.of("sgd", List.of(a)), "valid_ppl", null, tmp.resolve("none.png")));
+    assertTrue(e.getMessage().contains("valid_ppl"), e.getMessage());
+  }
+
   @Test
   void tickLabels() {
     assertEquals(List.of(0.0, 100.0, 200.0, 300.0, 400.0), boxed(Plots.linearTicks(0, 490)));

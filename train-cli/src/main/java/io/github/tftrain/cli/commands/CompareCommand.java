@@ -177,19 +177,32 @@ public final class CompareCommand implements Callable<Integer> {
     }
     String metric = rows.get(0).metric;
     List<Study.Configuration> configurations = Study.configurations(trials, rows);
-    Map<String, Path> curves = new LinkedHashMap<>();
     Map<String, Study.Configuration> winners = Study.winners(configurations);
-    for (Study.Trial t : trials) {
-      Study.Configuration w = winners.get(t.optimizer());
-      if (w.point().equals(t.pointLabel()) && !curves.containsKey(t.optimizer())) {
-        curves.put(t.optimizer(), t.dir().resolve("metrics.csv")); // the winner's first seed
+    // each optimizer's best configuration: its seeds' mean with a min-max band
+    Map<String, List<Path>> groups = new LinkedHashMap<>();
+    Map<String, Double> secondsPerEpoch = new LinkedHashMap<>();
+    for (int i = 0; i < trials.size(); i++) {
+      Study.Trial t = trials.get(i);
+      if (winners.get(t.optimizer()).point().equals(t.pointLabel())) {
+        String label = grid.isEmpty() ? t.optimizer() : t.optimizer() + " " + t.pointLabel();
+        groups.computeIfAbsent(label, k -> new ArrayList<>()).add(t.dir().resolve("metrics.csv"));
+        double epochs = Math.max(1, rows.get(i).lastEpoch);
+        secondsPerEpoch.merge(label, rows.get(i).seconds / epochs / winners.get(t.optimizer()).runs().size(),
+            Double::sum);
       }
     }
-    Plots.overlay(curves, metric != null ? metric : "loss", root.resolve("comparison.png"));
+    String column = metric != null ? metric : "loss";
+    List<String> charts = new ArrayList<>(List.of("comparison.png", "comparison-train-loss.png",
+        "comparison-time.png"));
+    Plots.bands(groups, column, null, root.resolve(charts.get(0)));
+    Plots.bands(groups, rows.get(0).lossColumn, true, null, root.resolve(charts.get(1)));
+    Plots.bands(groups, column, secondsPerEpoch, root.resolve(charts.get(2)));
     String md = Study.markdown(configurations, metric, command);
     AtomicFiles.write(root.resolve("comparison.md"), o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
     String csv = Study.csv(configurations, metric);
     AtomicFiles.write(root.resolve("comparison.csv"), o -> o.write(csv.getBytes(StandardCharsets.UTF_8)));
+    String html = Study.html(md, trials.get(0), trials.size(), root, charts);
+    AtomicFiles.write(root.resolve("comparison.html"), o -> o.write(html.getBytes(StandardCharsets.UTF_8)));
     printer.println(md);
     printer.println("comparison written to " + root);
     return rows.stream().allMatch(r -> r.exitCode == 0) ? ExitCodes.OK : ExitCodes.FAILED;
@@ -200,7 +213,7 @@ public final class CompareCommand implements Callable<Integer> {
 
   /** One optimizer's outcome, read back from its run directory. */
   record Row(String optimizer, int exitCode, double seconds, String metric, double finalMetric, double bestMetric,
-      long bestStep, double finalLoss, long steps) {
+      long bestStep, double finalLoss, long steps, String lossColumn, double lastEpoch) {
     static Row read(String optimizer, Path runDir, int exitCode, double seconds) throws IOException {
       List<String> lines = Files.readAllLines(runDir.resolve("metrics.csv"), StandardCharsets.UTF_8);
       List<String> header = List.of(lines.get(0).split(",", -1));
@@ -210,10 +223,13 @@ public final class CompareCommand implements Callable<Integer> {
       long bestStep = -1;
       double loss = Double.NaN;
       long steps = 0;
-      int lossColumn = header.indexOf(header.contains("loss") ? "loss" : "critic_loss");
+      String lossName = header.contains("loss") ? "loss" : "critic_loss";
+      int lossColumn = header.indexOf(lossName);
+      double lastEpoch = 0;
       for (String line : lines.subList(1, lines.size())) {
         String[] cells = line.split(",", -1);
         steps = Long.parseLong(cells[0]);
+        lastEpoch = Double.parseDouble(cells[header.indexOf("epoch")]);
         loss = Double.parseDouble(cells[lossColumn]);
         if (metric != null && !cells[header.indexOf(metric)].isEmpty()) {
           last = Double.parseDouble(cells[header.indexOf(metric)]);
@@ -223,7 +239,7 @@ public final class CompareCommand implements Callable<Integer> {
           }
         }
       }
-      return new Row(optimizer, exitCode, seconds, metric, last, best, bestStep, loss, steps);
+      return new Row(optimizer, exitCode, seconds, metric, last, best, bestStep, loss, steps, lossName, lastEpoch);
     }
   }
 }

@@ -226,6 +226,64 @@ final class Study {
     return md.toString();
   }
 
+  /**
+   * The report as one HTML page that opens in a browser: what was run (command, data, budget, versions from the
+   * first run's config.json), the tables, and the charts inline.
+   */
+  static String html(String markdown, Trial first, int runs, Path root, List<String> charts) throws java.io.IOException {
+    Map<String, Object> config = io.github.tftrain.trainer.Json.parseObject(java.nio.file.Files.readString(
+        first.dir().resolve("config.json"), java.nio.charset.StandardCharsets.UTF_8));
+    TrainConfig c = first.config();
+    StringBuilder page = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tftrain "
+        + "compare</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:"
+        + "collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}code{background:#f4f4f4}"
+        + "</style></head><body>\n<h1>tftrain compare</h1>\n");
+    page.append("<p>Data: <code>").append(escape(c.data())).append("</code> (").append(escape(c.dataFormat()))
+        .append("); model ").append(escape(c.model())).append("; budget per run: ")
+        .append(c.steps() > 0 ? c.steps() + " steps" : c.epochs() + " epochs").append(" of batch ")
+        .append(c.batchSize()).append("; ").append(runs).append(" runs; versions: <code>")
+        .append(escape(String.valueOf(config.get("versions")))).append("</code></p>\n");
+    boolean table = false;
+    for (String line : markdown.split("\n")) {
+      if (line.startsWith("|---")) {
+        continue;
+      }
+      if (line.startsWith("|")) {
+        if (!table) {
+          page.append("<table>\n");
+          table = true;
+        }
+        page.append("<tr>");
+        String[] cells = line.substring(1, line.length() - 1).split("\\|");
+        for (String cell : cells) {
+          page.append("<td>").append(escape(cell.trim())).append("</td>");
+        }
+        page.append("</tr>\n");
+        continue;
+      }
+      if (table) {
+        page.append("</table>\n");
+        table = false;
+      }
+      if (!line.isBlank()) {
+        page.append("<p>").append(escape(line).replaceAll("`([^`]*)`", "<code>$1</code>")).append("</p>\n");
+      }
+    }
+    if (table) {
+      page.append("</table>\n");
+    }
+    for (String chart : charts) {
+      byte[] png = java.nio.file.Files.readAllBytes(root.resolve(chart));
+      page.append("<p><img alt=\"").append(chart).append("\" src=\"data:image/png;base64,")
+          .append(java.util.Base64.getEncoder().encodeToString(png)).append("\"></p>\n");
+    }
+    return page.append("</body></html>\n").toString();
+  }
+
+  private static String escape(String text) {
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+
   /** One CSV row per configuration. */
   static String csv(List<Configuration> configurations, String metric) {
     String m = metric == null ? "metric" : metric;

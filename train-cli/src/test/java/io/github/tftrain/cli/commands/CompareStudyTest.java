@@ -72,7 +72,15 @@ class CompareStudyTest {
         md);
     assertTrue(md.contains("Command: `tftrain compare --optimizers sgd,adam --grid lr.sgd=0.05,0.2"), md);
     assertEquals(1 + 3, Files.readAllLines(root.resolve("comparison.csv")).size(), "one row per configuration");
-    assertTrue(Files.isRegularFile(root.resolve("comparison.png")));
+    for (String chart : List.of("comparison.png", "comparison-train-loss.png", "comparison-time.png")) {
+      assertTrue(Files.size(root.resolve(chart)) > 1000, chart);
+    }
+    String html = Files.readString(root.resolve("comparison.html"));
+    assertTrue(html.startsWith("<!DOCTYPE html>"), "an HTML page");
+    assertEquals(3, html.split("src=\"data:image/png;base64,", -1).length - 1, "the three charts inline");
+    assertTrue(html.contains("<td>sgd</td><td>" + winner + "</td><td>2</td>"), "the winner table");
+    assertTrue(html.contains("testdata/fashion-mnist") && html.contains("2 steps of batch 16") && html.contains(
+        "tensorflow"), "data, budget and versions");
 
     // the same command continues the study: nothing is trained again
     FileTime before = Files.getLastModifiedTime(runs.get(0).resolve("metrics.csv"));
