@@ -36,6 +36,7 @@ import org.tensorflow.types.family.TType;
  * Covariance (eq 26, layer-wise)   h = max_i ‖g_i‖² / S_i
  *                  Vanilla P = P̂ - h P̂²;   Dynamics P = P̂ - h (P̂ e₁)(P̂ e₁)ᵀ
  * Adaptive Q (eqs 24-25, Dynamics)  x_avg_i = βx x_avg_i + (1 - βx) x_i;  qX = (1/n) Σ_i ‖x_i - x_avg_i‖²
+ *   qEstimate=authors (the authors' koala.py instead):  qX = 0.9 qX + 0.1 √(Σ_i ‖x_i - x_avg_i‖²) / n
  * </pre>
  *
  * <p>{@code lr} is the gain multiplier of §3.4 (scaling L - L_min), schedulable like a learning rate. With
@@ -68,6 +69,17 @@ public final class Kafisto extends LossAwareOptimizer {
     VANILLA,
     /** Weights with velocities, 2x2 covariance (§3.2). */
     DYNAMICS
+  }
+
+  /** How adaptive Q estimates qX. */
+  public enum QEstimate {
+    /** Eq 25: qX = (1/n) Σ_i ‖x_i − x_avg_i‖². */
+    PAPER,
+    /**
+     * The authors' koala.py: the norm √(Σ_i ‖x_i − x_avg_i‖²) divided by n, smoothed by a running average of its own
+     * (0.9, hard-coded there): qX ← 0.9 qX + 0.1 √(Σ‖x − x_avg‖²) / n, starting from q.
+     */
+    AUTHORS
   }
 
   /** Layers whose raw gradient norm is below this are skipped (authors' code). */
@@ -303,11 +315,20 @@ public final class Kafisto extends LossAwareOptimizer {
     return tf.constant(config.lossTarget);
   }
 
-  /** qX for the next predict (Dynamics): adaptive (eq 25, (1/n) Σ_i ‖x_i - x_avg_i‖²) or the fixed q. */
+  /**
+   * qX for the next predict (Dynamics): adaptive (eq 25, (1/n) Σ_i ‖x_i - x_avg_i‖², or with qEstimate=authors
+   * 0.9 qX + 0.1 √(Σ_i ‖x_i - x_avg_i‖²) / n from this step's qX) or the fixed q.
+   */
   private Operand<TFloat64> nextStateNoise(Ops tf, Operand<TFloat64> deviation, long parameterCount) {
-    return config.adaptiveQ && parameterCount > 0
-        ? tf.math.div(deviation, tf.constant((double) parameterCount))
-        : tf.constant(config.q);
+    if (!config.adaptiveQ || parameterCount == 0) {
+      return tf.constant(config.q);
+    }
+    Operand<TFloat64> n = tf.constant((double) parameterCount);
+    if (config.qEstimate == QEstimate.AUTHORS) {
+      return tf.math.add(tf.math.mul(tf.constant(0.9), stateNoise),
+          tf.math.mul(tf.constant(0.1), tf.math.div(tf.math.sqrt(deviation), n)));
+    }
+    return tf.math.div(deviation, n);
   }
 
   /**
@@ -543,6 +564,12 @@ public final class Kafisto extends LossAwareOptimizer {
   public static final Hyperparameter<Boolean> ADAPTIVE_Q =
       Hyperparameter.flag(
           "adaptiveQ", true, "qX = (1/n) Σ‖x − x_avg‖², x_avg a βx running average (eqs 24-25; dynamics)");
+  /** How adaptive Q estimates qX. */
+  public static final Hyperparameter<QEstimate> Q_ESTIMATE =
+      Hyperparameter.choice(
+          "qEstimate", QEstimate.class, QEstimate.PAPER,
+          "adaptive qX as the paper defines it (eq 25) or as the authors' koala.py computes it (0.9 qX + 0.1 "
+              + "√(Σ‖x − x_avg‖²)/n); dynamics with adaptiveQ");
   /** βx. */
   public static final Hyperparameter<Double> BETA_X =
       Hyperparameter.real("betaX", 0.9, Range.unitInterval(), "βx of the running weight average (eq 24)");
@@ -584,7 +611,8 @@ public final class Kafisto extends LossAwareOptimizer {
               + " the paper wins where the authors' KOALA code differs")
           .learningRate(1.0, "gain multiplier on L − L_min (§3.4), schedulable")
           .hyperparameters(
-              VARIANT, ALPHA, SIGMA_X, SIGMA_P, SIGMA_C, Q, Q_P, ADAPTIVE_Q, BETA_X, R, BETA_R, R_INIT, LOSS_TARGET,
+              VARIANT, ALPHA, SIGMA_X, SIGMA_P, SIGMA_C, Q, Q_P, ADAPTIVE_Q, Q_ESTIMATE, BETA_X, R, BETA_R, R_INIT,
+              LOSS_TARGET,
               LOSS_OFFSET, LAYERWISE, WEIGHT_DECAY, KERNEL)
           .noAccumulation()
           .check(Config::new)
@@ -602,6 +630,8 @@ public final class Kafisto extends LossAwareOptimizer {
     public final double q;
     public final double qP;
     public final boolean adaptiveQ;
+    /** How adaptive Q estimates qX. */
+    public final QEstimate qEstimate;
     public final double betaX;
     /** Fixed R, or null for the adaptive estimate. */
     public final Double r;
@@ -621,7 +651,7 @@ public final class Kafisto extends LossAwareOptimizer {
       this.lr = c.learningRate();
       boolean dynamics = variant == Variant.DYNAMICS;
       if (!dynamics) {
-        for (Hyperparameter<?> p : List.of(ALPHA, SIGMA_P, SIGMA_C, Q_P, BETA_X)) {
+        for (Hyperparameter<?> p : List.of(ALPHA, SIGMA_P, SIGMA_C, Q_P, BETA_X, Q_ESTIMATE)) {
           if (c.isSet(p)) {
             throw new IllegalArgumentException(
                 "kafisto: " + p.key() + " applies to variant=dynamics only (variant is vanilla)");
@@ -643,6 +673,10 @@ public final class Kafisto extends LossAwareOptimizer {
       this.q = c.get(Q, dynamics ? 0.01 : 1.0);
       this.qP = c.get(Q_P);
       this.adaptiveQ = dynamics && c.get(ADAPTIVE_Q);
+      this.qEstimate = c.get(Q_ESTIMATE);
+      if (dynamics && !adaptiveQ && c.isSet(Q_ESTIMATE)) {
+        throw new IllegalArgumentException("kafisto: qEstimate applies to the adaptive Q (adaptiveQ is false)");
+      }
       this.betaX = c.get(BETA_X);
       this.r = c.get(R);
       if (r != null && (c.isSet(BETA_R) || c.isSet(R_INIT))) {
@@ -664,7 +698,7 @@ public final class Kafisto extends LossAwareOptimizer {
 
   /**
    * Builds {@link Kafisto}. Unset values take the defaults of the chosen variant. Setting a Dynamics-only
-   * hyperparameter (alpha, sigmaP, sigmaC, qP, betaX, adaptiveQ) with {@code variant=vanilla} is an error.
+   * hyperparameter (alpha, sigmaP, sigmaC, qP, betaX, adaptiveQ, qEstimate) with {@code variant=vanilla} is an error.
    */
   public static final class Builder extends OptimizerBuilder<Builder, Kafisto>
       implements BuilderKeys.Kernel<Builder> {
@@ -713,6 +747,11 @@ public final class Kafisto extends LossAwareOptimizer {
     /** Estimate qX online (eqs 24-25; Dynamics; default true). */
     public Builder adaptiveQ(boolean value) {
       return set(ADAPTIVE_Q, value);
+    }
+
+    /** How adaptive Q estimates qX: the paper's eq 25 (default) or the authors' code. */
+    public Builder qEstimate(QEstimate value) {
+      return set(Q_ESTIMATE, value);
     }
 
     /** βx of the running weight average (eq 24; default 0.9). */

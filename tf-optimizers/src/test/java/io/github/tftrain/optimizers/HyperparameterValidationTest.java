@@ -59,8 +59,8 @@ class HyperparameterValidationTest {
         assertThrows(IllegalArgumentException.class, () -> Optimizers.builder("kafisto").set("gamma", "1"));
     assertEquals(
         "unknown hyperparameter 'gamma' for kafisto; valid keys: lr, variant, alpha, sigmaX, sigmaP, sigmaC, q, qP, "
-            + "adaptiveQ, betaX, r, betaR, rInit, lossTarget, lossOffset, layerwise, weightDecay, kernel, clipNorm, "
-            + "lookaheadSteps, lookaheadAlpha, emaDecay, accumulate, group[SELECTOR].KEY",
+            + "adaptiveQ, qEstimate, betaX, r, betaR, rInit, lossTarget, lossOffset, layerwise, weightDecay, kernel, "
+            + "clipNorm, lookaheadSteps, lookaheadAlpha, emaDecay, accumulate, group[SELECTOR].KEY",
         unknown.getMessage());
     IllegalArgumentException variant =
         assertThrows(IllegalArgumentException.class, () -> Optimizers.builder("kafisto").set("variant", "momentum"));
@@ -87,6 +87,12 @@ class HyperparameterValidationTest {
       assertMessage(
           () -> Kafisto.builder().variant(Kafisto.Variant.VANILLA).alpha(0.5).build(g),
           "kafisto: alpha applies to variant=dynamics only (variant is vanilla)");
+      assertMessage(
+          () -> Kafisto.builder().variant(Kafisto.Variant.VANILLA).qEstimate(Kafisto.QEstimate.AUTHORS).build(g),
+          "kafisto: qEstimate applies to variant=dynamics only (variant is vanilla)");
+      assertMessage(
+          () -> Kafisto.builder().adaptiveQ(false).qEstimate(Kafisto.QEstimate.AUTHORS).build(g),
+          "kafisto: qEstimate applies to the adaptive Q (adaptiveQ is false)");
       assertMessage(
           () -> Kafisto.builder().lossTarget(0).lossOffset(4).build(g),
           "kafisto: set lossTarget (L_min fixed) or lossOffset (L_min = L - u), not both");

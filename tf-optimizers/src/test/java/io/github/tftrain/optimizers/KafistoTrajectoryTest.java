@@ -53,6 +53,24 @@ class KafistoTrajectoryTest {
         });
   }
 
+  /** qEstimate=authors: the authors' koala.py formula for qX, in the reference written from their formula. */
+  @ParameterizedTest(name = "float64={0}, kernel={1}")
+  @MethodSource("io.github.tftrain.optimizers.Kernels#precisionsAndKernels")
+  void dynamicsWithTheAuthorsQEstimate(boolean float64, UpdateKernel kernel) {
+    Kernels.require(kernel);
+    Trajectories.compare(
+        "dynamics, authors' Q",
+        true,
+        float64,
+        STEPS,
+        g -> Kafisto.builder().kernel(kernel).qEstimate(Kafisto.QEstimate.AUTHORS).build(g),
+        x0 -> {
+          ReferenceKafisto r = new ReferenceKafisto(x0);
+          r.authorsQ = true;
+          return r.start();
+        });
+  }
+
   @ParameterizedTest(name = "float64={0}, kernel={1}")
   @MethodSource("io.github.tftrain.optimizers.Kernels#precisionsAndKernels")
   void dynamicsFixedNoisesWholeModelLossOffset(boolean float64, UpdateKernel kernel) {

@@ -17,6 +17,8 @@ public final class ReferenceKafisto implements ReferenceOptimizer {
   public double q = 0.01;
   public double qP = 0.01;
   public boolean adaptiveQ = true;
+  /** qEstimate=authors: qX = 0.9 qX + 0.1 √(Σ‖x − x_avg‖²) / n (koala.py) instead of eq 25's Σ‖x − x_avg‖² / n. */
+  public boolean authorsQ = false;
   public double betaX = 0.9;
   public Double fixedR = null;
   public double betaR = 0.9;
@@ -86,7 +88,7 @@ public final class ReferenceKafisto implements ReferenceOptimizer {
             n++;
           }
         }
-        qX = sum / n;
+        qX = authorsQ ? 0.9 * qX + 0.1 * Math.sqrt(sum) / n : sum / n;
       }
       for (int i = 0; i < layers; i++) {
         xHat[i] = new double[x[i].length];
