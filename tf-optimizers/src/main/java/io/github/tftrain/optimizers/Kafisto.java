@@ -71,6 +71,14 @@ public final class Kafisto extends LossAwareOptimizer {
     DYNAMICS
   }
 
+  /** Which weights Dynamics evaluates and exports. */
+  public enum EvaluateAt {
+    /** The filter's estimate x = x̂ − v̂/α (the posterior of the last update). */
+    ESTIMATE,
+    /** The predicted x̂ = x + v the variables hold between steps (where the next loss is measured). */
+    PREDICTION
+  }
+
   /** How adaptive Q estimates qX. */
   public enum QEstimate {
     /** Eq 25: qX = (1/n) Σ_i ‖x_i − x_avg_i‖². */
@@ -119,11 +127,11 @@ public final class Kafisto extends LossAwareOptimizer {
    * Dynamics: the filter's posterior estimate x = x̂ − v̂/α of the weights. Between steps the variables hold the
    * predicted x̂ = x + v (where the next loss is evaluated) and the {@code velocity} slot holds v̂ = α v, so the
    * weights to evaluate and export are x̂ − v̂/α. Vanilla predicts x̂ = x, and with α = 0 the velocity is not
-   * recoverable from v̂ = 0: both evaluate the variables themselves.
+   * recoverable from v̂ = 0: both evaluate the variables themselves, as does {@code evaluateAt=prediction}.
    */
   @Override
   protected <T extends TType> Operand<T> evaluationValue(Ops tf, Layer<T> layer) {
-    if (config.variant != Variant.DYNAMICS || config.alpha == 0) {
+    if (config.variant != Variant.DYNAMICS || config.alpha == 0 || config.evaluateAt == EvaluateAt.PREDICTION) {
       return null;
     }
     @SuppressWarnings("unchecked")
@@ -570,6 +578,11 @@ public final class Kafisto extends LossAwareOptimizer {
           "qEstimate", QEstimate.class, QEstimate.PAPER,
           "adaptive qX as the paper defines it (eq 25) or as the authors' koala.py computes it (0.9 qX + 0.1 "
               + "√(Σ‖x − x_avg‖²)/n); dynamics with adaptiveQ");
+  /** The weights Dynamics evaluates. */
+  public static final Hyperparameter<EvaluateAt> EVALUATE_AT =
+      Hyperparameter.choice(
+          "evaluateAt", EvaluateAt.class, EvaluateAt.ESTIMATE,
+          "weights evaluated and exported: the estimate x = x̂ − v̂/α, or the prediction x̂ (dynamics)");
   /** βx. */
   public static final Hyperparameter<Double> BETA_X =
       Hyperparameter.real("betaX", 0.9, Range.unitInterval(), "βx of the running weight average (eq 24)");
@@ -612,8 +625,7 @@ public final class Kafisto extends LossAwareOptimizer {
           .learningRate(1.0, "gain multiplier on L − L_min (§3.4), schedulable")
           .hyperparameters(
               VARIANT, ALPHA, SIGMA_X, SIGMA_P, SIGMA_C, Q, Q_P, ADAPTIVE_Q, Q_ESTIMATE, BETA_X, R, BETA_R, R_INIT,
-              LOSS_TARGET,
-              LOSS_OFFSET, LAYERWISE, WEIGHT_DECAY, KERNEL)
+              LOSS_TARGET, LOSS_OFFSET, LAYERWISE, EVALUATE_AT, WEIGHT_DECAY, KERNEL)
           .noAccumulation()
           .check(Config::new)
           .factory(Kafisto::new)
@@ -632,6 +644,8 @@ public final class Kafisto extends LossAwareOptimizer {
     public final boolean adaptiveQ;
     /** How adaptive Q estimates qX. */
     public final QEstimate qEstimate;
+    /** The weights Dynamics evaluates. */
+    public final EvaluateAt evaluateAt;
     public final double betaX;
     /** Fixed R, or null for the adaptive estimate. */
     public final Double r;
@@ -651,7 +665,7 @@ public final class Kafisto extends LossAwareOptimizer {
       this.lr = c.learningRate();
       boolean dynamics = variant == Variant.DYNAMICS;
       if (!dynamics) {
-        for (Hyperparameter<?> p : List.of(ALPHA, SIGMA_P, SIGMA_C, Q_P, BETA_X, Q_ESTIMATE)) {
+        for (Hyperparameter<?> p : List.of(ALPHA, SIGMA_P, SIGMA_C, Q_P, BETA_X, Q_ESTIMATE, EVALUATE_AT)) {
           if (c.isSet(p)) {
             throw new IllegalArgumentException(
                 "kafisto: " + p.key() + " applies to variant=dynamics only (variant is vanilla)");
@@ -674,6 +688,7 @@ public final class Kafisto extends LossAwareOptimizer {
       this.qP = c.get(Q_P);
       this.adaptiveQ = dynamics && c.get(ADAPTIVE_Q);
       this.qEstimate = c.get(Q_ESTIMATE);
+      this.evaluateAt = c.get(EVALUATE_AT);
       if (dynamics && !adaptiveQ && c.isSet(Q_ESTIMATE)) {
         throw new IllegalArgumentException("kafisto: qEstimate applies to the adaptive Q (adaptiveQ is false)");
       }
@@ -747,6 +762,11 @@ public final class Kafisto extends LossAwareOptimizer {
     /** Estimate qX online (eqs 24-25; Dynamics; default true). */
     public Builder adaptiveQ(boolean value) {
       return set(ADAPTIVE_Q, value);
+    }
+
+    /** Which weights Dynamics evaluates and exports: the estimate x (default) or the prediction x̂. */
+    public Builder evaluateAt(EvaluateAt value) {
+      return set(EVALUATE_AT, value);
     }
 
     /** How adaptive Q estimates qX: the paper's eq 25 (default) or the authors' code. */

@@ -51,7 +51,11 @@ class EvaluationWeightsTest {
       Kafisto vanilla = Kafisto.builder().variant(Kafisto.Variant.VANILLA).name("vanilla").build(g.graph);
       vanilla.minimize(g.loss());
       assertTrue(vanilla.evaluationWeights().isEmpty());
-      assertTrue(EvaluationSwap.of(g.graph, List.of(adam, vanilla)).isEmpty());
+      // Dynamics asked to evaluate its prediction x̂: the variables themselves, nothing to swap
+      Kafisto predicted = Kafisto.builder().evaluateAt(Kafisto.EvaluateAt.PREDICTION).name("predicted").build(g.graph);
+      predicted.minimize(g.loss());
+      assertTrue(predicted.evaluationWeights().isEmpty());
+      assertTrue(EvaluationSwap.of(g.graph, List.of(adam, vanilla, predicted)).isEmpty());
     }
   }
 

@@ -59,7 +59,8 @@ class HyperparameterValidationTest {
         assertThrows(IllegalArgumentException.class, () -> Optimizers.builder("kafisto").set("gamma", "1"));
     assertEquals(
         "unknown hyperparameter 'gamma' for kafisto; valid keys: lr, variant, alpha, sigmaX, sigmaP, sigmaC, q, qP, "
-            + "adaptiveQ, qEstimate, betaX, r, betaR, rInit, lossTarget, lossOffset, layerwise, weightDecay, kernel, "
+            + "adaptiveQ, qEstimate, betaX, r, betaR, rInit, lossTarget, lossOffset, layerwise, evaluateAt, weightDecay, "
+            + "kernel, "
             + "clipNorm, lookaheadSteps, lookaheadAlpha, emaDecay, accumulate, group[SELECTOR].KEY",
         unknown.getMessage());
     IllegalArgumentException variant =
@@ -93,6 +94,9 @@ class HyperparameterValidationTest {
       assertMessage(
           () -> Kafisto.builder().adaptiveQ(false).qEstimate(Kafisto.QEstimate.AUTHORS).build(g),
           "kafisto: qEstimate applies to the adaptive Q (adaptiveQ is false)");
+      assertMessage(
+          () -> Kafisto.builder().variant(Kafisto.Variant.VANILLA).evaluateAt(Kafisto.EvaluateAt.PREDICTION).build(g),
+          "kafisto: evaluateAt applies to variant=dynamics only (variant is vanilla)");
       assertMessage(
           () -> Kafisto.builder().lossTarget(0).lossOffset(4).build(g),
           "kafisto: set lossTarget (L_min fixed) or lossOffset (L_min = L - u), not both");
