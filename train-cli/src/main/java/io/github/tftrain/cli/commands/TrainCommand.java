@@ -93,10 +93,6 @@ public final class TrainCommand implements Callable<Integer> {
       if (epochs != null && steps != null) {
         throw new IllegalArgumentException("--resume takes --epochs or --steps to extend the run, not both");
       }
-      if ((localWorkers > 1 || cluster.isPresent()) && (epochs != null || steps != null)) {
-        throw new IllegalArgumentException("--resume on several workers continues the run as it is; extend it with "
-            + "--epochs or --steps in one process first");
-      }
     }
     if (localWorkers > 1) {
       // the flags are checked once here, before any worker starts
@@ -121,7 +117,9 @@ public final class TrainCommand implements Callable<Integer> {
       }
       ClusterRun chief = cluster.map(c -> ClusterRun.start(c, timeout, communication)).orElse(null);
       if (chief != null) {
-        chief.agree(config, true);
+        // the others train to the length the run is extended to (the resume below records it in config.json)
+        chief.agree(steps != null ? config.withLength(0, steps) : epochs != null ? config.withLength(epochs, 0)
+            : config, true);
       }
       return new Runs(out, err, quiet, threads.threads(), chief).resume(run, config, interrupts, epochs, steps);
     }

@@ -325,6 +325,14 @@ class TrainDistributedTest {
     assertEquals(0, await(startTrain(stoppedLog, resumeLocal.toArray(String[]::new)), LIMIT, stoppedLog),
         read(stoppedLog));
     assertSameRun(reference, stopped);
+
+    // and a finished run of the cluster is extended on the cluster: every worker trains to the new length
+    List<String> extend = List.of("--resume", "--run-dir", stopped.toString(), "--steps", "16", "--local-workers",
+        "2");
+    assertEquals(0, await(startTrain(stoppedLog, extend.toArray(String[]::new)), LIMIT, stoppedLog),
+        read(stoppedLog));
+    assertEquals(16L, metrics(stopped).steps().get(metrics(stopped).rows().size() - 1));
+    assertEquals(16, ((Number) TrainRuns.trainSettings(stopped).get("steps")).intValue());
   }
 
   /** Equal losses and gradient norms at every step (throughput aside), and the same final evaluation. */
