@@ -55,9 +55,6 @@ public final class ClassifierJob implements TrainingJob {
   private final List<Operand<TFloat64>> diagnostics = new ArrayList<>();
   private ImageBatches.Epoch epoch;
   private final Replicas replicas;
-  /** Synchronised batch norm on several workers: this worker's evaluation sums, added up over the workers. */
-  private org.tensorflow.op.core.Placeholder<TFloat64> evalSumsIn;
-  private Operand<TFloat64> evalSums;
 
   ClassifierJob(TrainConfig config, ModelSpec.ImageClassifier spec, ImageDataset train, ImageDataset test) {
     this(config, spec, train, test, Replicas.single());
@@ -82,12 +79,6 @@ public final class ClassifierJob implements TrainingJob {
     this.graph = new Graph();
     try {
       this.task = build(graph, optimizer, null, config.syncBatchNorm() ? crossReplicaMean(replicas) : null);
-      if (replicas.isDistributed() && config.syncBatchNorm()) {
-        Ops tf = Ops.create(graph).withSubScope("replica_eval");
-        evalSumsIn = tf.placeholder(TFloat64.class,
-            org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(4)));
-        evalSums = replicas.allReduceSum(tf, evalSumsIn);
-      }
       RunOptimizer.requireGroupsMatched(List.of(task.optimizer()));
       this.evaluationSwap = EvaluationSwap.of(graph, List.of(task.optimizer()));
     } catch (RuntimeException e) {
@@ -254,16 +245,9 @@ public final class ClassifierJob implements TrainingJob {
     double top1 = 0;
     double top5 = 0;
     long n = 0;
-    // With synchronised batch norm every worker holds the same model (moving statistics included): each evaluates
-    // every N-th test batch and the sums are added up. Per-worker batch norm gives each worker its own moving
-    // statistics, so each evaluates the whole split (the chief's numbers are its model's, the one it exports).
-    boolean shared = evalSums != null;
     try (ImageBatches.Epoch all = testBatches.epoch(0)) {
-      for (int index = 0; all.hasNext(); index++) {
+      while (all.hasNext()) {
         ImageBatches.Batch batch = all.next();
-        if (shared && index % replicas.size() != replicas.rank()) {
-          continue;
-        }
         try (TFloat32 x = batch.imagesTensor();
             TInt32 y = batch.labelsTensor()) {
           ImageClassifierTask.Evaluation e = task.evaluate(session, x, y);
@@ -272,16 +256,6 @@ public final class ClassifierJob implements TrainingJob {
           top5 += e.top5Error() * batch.size();
           n += batch.size();
         }
-      }
-    }
-    if (shared) {
-      try (TFloat64 own = TFloat64.vectorOf(loss, top1, top5, n);
-          var result = session.runner().feed(evalSumsIn, own).fetch(evalSums).run()) {
-        TFloat64 all = (TFloat64) result.get(0);
-        loss = all.getDouble(0);
-        top1 = all.getDouble(1);
-        top5 = all.getDouble(2);
-        n = Math.round(all.getDouble(3));
       }
     }
     return new double[] {loss / n, top1 / n, top5 / n};
