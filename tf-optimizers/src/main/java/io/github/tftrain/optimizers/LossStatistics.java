@@ -96,6 +96,11 @@ public final class LossStatistics {
     if (!replicas.isDistributed()) {
       return this;
     }
+    if (!perExample) {
+      // a scalar loss has no examples to pool: the global batch's L, and L² of it, as one process computes them
+      Operand<TFloat64> global = replicas.allReduceMean(tf, mean);
+      return new LossStatistics(objective, global, tf.math.square(global), false);
+    }
     Operand<TFloat64> both = tf.stack(java.util.List.of(mean, meanSquare));
     Operand<TFloat64> averaged = replicas.allReduceMean(tf, both);
     return new LossStatistics(objective, tf.gather(averaged, tf.constant(0), tf.constant(0)),

@@ -26,6 +26,8 @@ import org.tensorflow.types.TInt64;
  */
 public final class ReplicaSync {
   private static final Set<String> VARIABLE_OPS = Set.of("VariableV2", "Variable");
+  /** Bytes of text per broadcast. */
+  private static final int CHUNK = 1024;
 
   private final Replicas replicas;
   private final Op broadcastVariables;
@@ -69,9 +71,11 @@ public final class ReplicaSync {
     Operand<TFloat32> sum = replicas.allReduceSum(tf, flag);
     Placeholder<TInt64> length = tf.placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
     Operand<TInt64> lengthFromChief = replicas.broadcast(tf, length, tf.constant(new long[0]));
-    Placeholder<TInt32> text = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+    // Text travels in chunks of a fixed size: TensorFlow fixes a collective instance's shape at its first run, so
+    // one broadcast op cannot carry texts of different lengths.
+    Placeholder<TInt32> text = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(CHUNK)));
     Placeholder<TInt64> textShape = tf.placeholder(TInt64.class, Placeholder.shape(Shape.of(1)));
-    Operand<TInt32> textFromChief = replicas.broadcast(tf, text, textShape);
+    Operand<TInt32> textFromChief = replicas.broadcast(tf, text, tf.constant(new long[] {CHUNK}));
     return new ReplicaSync(replicas, broadcast, flag, sum, text, length, lengthFromChief, textShape, textFromChief);
   }
 
@@ -109,17 +113,22 @@ public final class ReplicaSync {
         var result = session.runner().feed(length, chiefLength).fetch(lengthFromChief).run()) {
       n = ((TInt64) result.get(0)).getObject();
     }
-    int[] sent = replicas.isChief() ? codes : new int[(int) n];
-    try (TInt32 data = TInt32.vectorOf(sent);
-        TInt64 shape = TInt64.vectorOf(n);
-        var result = session.runner().feed(text, data).feed(textShape, shape).fetch(textFromChief).run()) {
-      TInt32 received = (TInt32) result.get(0);
-      byte[] bytes = new byte[(int) n];
-      for (int i = 0; i < n; i++) {
-        bytes[i] = (byte) received.getInt(i);
+    byte[] bytes = new byte[(int) n];
+    for (int from = 0; from < n; from += CHUNK) {
+      int[] chunk = new int[CHUNK];
+      if (replicas.isChief()) {
+        System.arraycopy(codes, from, chunk, 0, (int) Math.min(CHUNK, n - from));
       }
-      return new String(bytes, StandardCharsets.UTF_8);
+      try (TInt32 data = TInt32.vectorOf(chunk);
+          TInt64 shape = TInt64.vectorOf(CHUNK);
+          var result = session.runner().feed(text, data).feed(textShape, shape).fetch(textFromChief).run()) {
+        TInt32 received = (TInt32) result.get(0);
+        for (int i = 0; i < CHUNK && from + i < n; i++) {
+          bytes[from + i] = (byte) received.getInt(i);
+        }
+      }
     }
+    return new String(bytes, StandardCharsets.UTF_8);
   }
 
   private static int[] toInts(byte[] bytes) {

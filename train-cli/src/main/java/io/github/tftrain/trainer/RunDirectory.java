@@ -33,21 +33,31 @@ public final class RunDirectory {
   }
 
   /**
+   * Checks that {@link #create} would accept {@code root}, creating nothing (a data-parallel chief checks before the
+   * other workers commit to the run).
+   *
+   * @throws IllegalArgumentException if the folder is a file, or exists and is neither empty nor an unstarted run's
+   */
+  public static void checkNew(Path root) throws IOException {
+    if (Files.exists(root) && !Files.isDirectory(root)) {
+      throw new IllegalArgumentException("--run-dir " + root + " is a file, not a folder");
+    }
+    if (Files.isDirectory(root) && !isEmpty(root) && !isUnstarted(root)) {
+      throw new IllegalArgumentException(
+          "run directory " + root + " already exists; continue it with --resume --run-dir " + root
+              + ", or choose another --run-dir");
+    }
+  }
+
+  /**
    * Creates a new run folder with its subfolders. A folder left by a start that was interrupted before config.json
    * was written (empty subfolders and temporary files only) counts as empty and is cleared.
    *
    * @throws IllegalArgumentException if the folder exists and is not empty
    */
   public static RunDirectory create(Path root) throws IOException {
-    if (Files.exists(root) && !Files.isDirectory(root)) {
-      throw new IllegalArgumentException("--run-dir " + root + " is a file, not a folder");
-    }
+    checkNew(root);
     if (Files.isDirectory(root) && !isEmpty(root)) {
-      if (!isUnstarted(root)) {
-        throw new IllegalArgumentException(
-            "run directory " + root + " already exists; continue it with --resume --run-dir " + root
-                + ", or choose another --run-dir");
-      }
       try (Stream<Path> entries = Files.list(root)) {
         for (Path entry : entries.toList()) {
           Checkpoints.deleteTree(entry);

@@ -320,6 +320,11 @@ public final class Training {
           }
           progress.line(summary);
           state.stopped = afterEpoch(epochIndex, state.step, eval);
+          if (sync != null && sync.replicas().isDistributed()) {
+            // the chief's decision for every worker: with per-worker batch norm their evaluations differ
+            String chiefs = sync.fromChief(session, state.stopped == null ? "" : state.stopped);
+            state.stopped = chiefs.isEmpty() ? null : chiefs;
+          }
           if (state.stopped != null) {
             progress.line("stopping: " + state.stopped);
           }
@@ -349,6 +354,9 @@ public final class Training {
         progress.warn("every one of the run's " + state.step + " steps had a non-finite loss or gradient: the model "
             + "was never updated, so nothing is exported (lower the learning rate)");
         return Outcome.FAILED;
+      }
+      if (!isChief()) {
+        return Outcome.DONE; // the chief plots and exports the run (a worker may have no checkpoint of its own)
       }
       // again here: a process killed after the last checkpoint but before its plots leaves them missing
       Plots.curves(run.metrics(), run.plots());

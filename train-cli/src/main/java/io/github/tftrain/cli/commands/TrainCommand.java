@@ -4,6 +4,7 @@ import io.github.tftrain.cli.ThreadsOption;
 import io.github.tftrain.cli.ClusterOptions;
 import io.github.tftrain.cli.runs.ClusterRun;
 import io.github.tftrain.cli.runs.LocalWorkers;
+import io.github.tftrain.cli.runs.Extension;
 import io.github.tftrain.distributed.Cluster;
 import java.util.Optional;
 import io.github.tftrain.cli.settings.Settings;
@@ -117,9 +118,9 @@ public final class TrainCommand implements Callable<Integer> {
       }
       ClusterRun chief = cluster.map(c -> ClusterRun.start(c, timeout, communication)).orElse(null);
       if (chief != null) {
-        // the others train to the length the run is extended to (the resume below records it in config.json)
-        chief.agree(steps != null ? config.withLength(0, steps) : epochs != null ? config.withLength(epochs, 0)
-            : config, true);
+        // the others train to the length the run is extended to (the resume below records it in config.json);
+        // checked before they commit to it
+        chief.agree(epochs != null || steps != null ? Extension.longer(run, config, epochs, steps) : config, true);
       }
       return new Runs(out, err, quiet, threads.threads(), chief).resume(run, config, interrupts, epochs, steps);
     }
@@ -127,11 +128,12 @@ public final class TrainCommand implements Callable<Integer> {
     if (config.xla() && !Xla.enabled()) {
       return Xla.relaunchIfNeeded().orElseThrow();
     }
+    Path dir = runDir != null ? Path.of(runDir) : Runs.defaultRunDir(config);
     ClusterRun chief = cluster.map(c -> ClusterRun.start(c, timeout, communication)).orElse(null);
     if (chief != null) {
+      RunDirectory.checkNew(dir); // before the other workers commit to the run
       chief.agree(config, false);
     }
-    Path dir = runDir != null ? Path.of(runDir) : Runs.defaultRunDir(config);
     return new Runs(out, err, quiet, threads.threads(), chief).start(config, dir,
         spec.commandLine().getParseResult().originalArgs(), interrupts);
   }

@@ -78,7 +78,8 @@ public final class ClassifierJob implements TrainingJob {
     this.optimizer = Jobs.optimizer(config, batches.batchesPerEpoch()).withReplicas(replicas);
     this.graph = new Graph();
     try {
-      this.task = build(graph, optimizer, null, config.syncBatchNorm() ? crossReplicaMean(replicas) : null);
+      this.task = build(graph, optimizer, null, config.syncBatchNorm() ? crossReplicaMean(replicas) : null,
+          Jobs.graphSeed(config, replicas));
       RunOptimizer.requireGroupsMatched(List.of(task.optimizer()));
       this.evaluationSwap = EvaluationSwap.of(graph, List.of(task.optimizer()));
     } catch (RuntimeException e) {
@@ -135,12 +136,13 @@ public final class ClassifierJob implements TrainingJob {
 
   /**
    * The classifier in {@code g}; with {@code --sync-batch-norm}, {@code sync} averages batch norm's moments (the
-   * training graph's replicas; an export's graph is one process's).
+   * training graph's replicas; an export's graph is one process's); {@code seed} seeds its initializers and dropout
+   * ({@link Jobs#graphSeed}: one per worker in the training graph).
    */
   private ImageClassifierTask build(Graph g, OptimizerFactory factory, Operand<TFloat32> defaultImages,
-      io.github.tftrain.models.CrossReplicaMean sync) {
+      io.github.tftrain.models.CrossReplicaMean sync, long seed) {
     return ImageClassifierTask.build(g, spec, train.height(), train.width(), train.channels(), train.classes(),
-        Init.parse(config.init()), config.seed(), config.dropout(), factory, defaultImages, sync);
+        Init.parse(config.init()), seed, config.dropout(), factory, defaultImages, sync);
   }
 
   /** The images as the dataset stores them: IDX 28x28x1, CIFAR and image folders 32x32x3 (the readers' output). */
@@ -276,7 +278,7 @@ public final class ClassifierJob implements TrainingJob {
           Placeholder.shape(Shape.of(-1, raw[0], raw[1], raw[2])));
       ImageClassifierTask exported =
           build(export, Exports.portable(optimizer), preprocess(tf.withSubScope("preprocess"), pixels, raw),
-              config.syncBatchNorm() ? io.github.tftrain.models.CrossReplicaMean.single() : null);
+              config.syncBatchNorm() ? io.github.tftrain.models.CrossReplicaMean.single() : null, config.seed());
       EvaluationSwap swap = EvaluationSwap.of(export, List.of(exported.optimizer()));
       Operand<TFloat32> probabilities = tf.withName("probabilities").nn.softmax(exported.logits());
       Operand<TFloat32> features = Exports.features(exported.logits());

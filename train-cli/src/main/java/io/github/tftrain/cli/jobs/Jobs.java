@@ -89,6 +89,16 @@ public final class Jobs {
   }
 
   /**
+   * The seed of a training graph's initializers and random ops: the run's seed, and on several workers a different
+   * one per worker, so that their dropout masks are independent (identical masks on every worker would give a global
+   * batch only B/N distinct ones). The initial weights it makes do not matter there: every worker starts from the
+   * chief's. Data order and augmentation keep the run's seed.
+   */
+  static long graphSeed(TrainConfig config, Replicas replicas) {
+    return replicas.isDistributed() ? config.seed() + 1_000_003L * replicas.rank() : config.seed();
+  }
+
+  /**
    * The training columns' values of a step: with several replicas the first column (the loss) is replaced by the
    * global batch's loss, fetched as the last value (see {@link ClassifierJob#addStepColumns}).
    */

@@ -80,7 +80,7 @@ public final class LanguageModelJob implements TrainingJob {
     this.optimizer = Jobs.optimizer(config, train.windows()).withReplicas(replicas);
     this.graph = new Graph();
     try {
-      this.task = build(graph, optimizer, train.batchSize());
+      this.task = build(graph, optimizer, train.batchSize(), Jobs.graphSeed(config, replicas));
       Ops tf = Ops.create(graph).withSubScope("replica_eval");
       this.evalValue = tf.placeholder(TFloat64.class,
           org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.scalar()));
@@ -109,9 +109,10 @@ public final class LanguageModelJob implements TrainingJob {
     }
   }
 
-  private LanguageModelTask build(Graph g, io.github.tftrain.cli.models.OptimizerFactory factory, int rows) {
+  private LanguageModelTask build(Graph g, io.github.tftrain.cli.models.OptimizerFactory factory, int rows,
+      long seed) {
     return LanguageModelTask.build(g, spec, corpus.vocabulary().size(), rows, config.bptt(),
-        Init.parse(config.init()), config.seed(), config.dropout(), factory);
+        Init.parse(config.init()), seed, config.dropout(), factory);
   }
 
   @Override
@@ -460,7 +461,7 @@ public final class LanguageModelJob implements TrainingJob {
   @Override
   public void exportSavedModel(String checkpointPrefix, Path out) throws IOException {
     try (Graph export = new Graph()) {
-      LanguageModelTask exported = build(export, Exports.portable(optimizer), config.batchSize());
+      LanguageModelTask exported = build(export, Exports.portable(optimizer), config.batchSize(), config.seed());
       EvaluationSwap swap = EvaluationSwap.of(export, List.of(exported.optimizer()));
       Ops tf = Ops.create(export);
       Map<String, Operand<?>> inputs = new LinkedHashMap<>();

@@ -158,8 +158,17 @@ public final class ClusterRun {
     return who + "; the chief's last checkpoint is intact (--resume on every worker continues): " + firstLine(e);
   }
 
+  /** The status line of TensorFlow's message (not its "From /job:..." origin line). */
   private static String firstLine(Exception e) {
     String message = String.valueOf(e.getMessage());
-    return message.lines().filter(l -> !l.isBlank()).findFirst().orElse(message).strip();
+    return message.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("From /job:")).findFirst()
+        .orElse(message.strip());
+  }
+
+  /** Whether a TensorFlow failure is a collective's: a worker gone, unreachable or too slow. */
+  public static boolean isCollectiveFailure(TensorFlowException e) {
+    String message = String.valueOf(e.getMessage());
+    return message.contains("Collective") || message.contains("DEADLINE_EXCEEDED") || message.contains("UNAVAILABLE")
+        || message.contains("Socket closed");
   }
 }

@@ -22,7 +22,7 @@ import java.util.Map;
  * run takes the steps a run asked for the longer length from the start would take, as long as the learning rate does
  * not depend on the length: a cosine schedule does (its period is the run), which is said when it applies.
  */
-final class Extension {
+public final class Extension {
   private Extension() {}
 
   /**
@@ -33,6 +33,17 @@ final class Extension {
    * @param err where the note about a length-dependent schedule goes
    * @throws IllegalArgumentException when the new length is not longer than the run's
    */
+  /**
+   * The settings with the longer length, checked, writing nothing (a data-parallel chief agrees them with the other
+   * workers first).
+   *
+   * @throws IllegalArgumentException when the new length is not longer than the run's
+   */
+  public static TrainConfig longer(RunDirectory run, TrainConfig config, Integer epochs, Long steps)
+      throws IOException {
+    return extend(run, config, epochs, steps, null);
+  }
+
   @SuppressWarnings("unchecked")
   static TrainConfig extend(RunDirectory run, TrainConfig config, Integer epochs, Long steps, PrintWriter err)
       throws IOException {
@@ -53,6 +64,9 @@ final class Extension {
     if (after <= before) {
       throw new IllegalArgumentException(flag + " (" + after + " steps) does not extend the run, which has " + before
           + " steps (" + perEpoch + " per epoch); give a longer length");
+    }
+    if (err == null) {
+      return longer; // checked only
     }
     if (config.schedule().contains("cosine")) {
       err.println("note: --schedule " + config.schedule() + " spans the run's length, so from step " + before

@@ -31,9 +31,10 @@ public final class LocalWorkers {
   public static int run(int count, PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
     List<String> addresses = io.github.tftrain.distributed.Cluster.loopback(count);
     List<String> base = ownCommandWithoutLocalWorkers();
-    List<Process> workers = new ArrayList<>();
+    List<Process> workers = new java.util.concurrent.CopyOnWriteArrayList<>(); // the signal handler reads it
     List<Path> logs = new ArrayList<>();
     Path logDir = Files.createTempDirectory("tftrain-workers-");
+    boolean keepLogs = false;
     SignalHandler forward = signal -> workers.forEach(Process::destroy); // SIGTERM: each checkpoints or stops
     SignalHandler previousInt = Signal.handle(new Signal("INT"), forward);
     SignalHandler previousTerm = Signal.handle(new Signal("TERM"), forward);
@@ -55,16 +56,28 @@ public final class LocalWorkers {
         workers.add(pb.start());
       }
       int chief = workers.get(0).waitFor();
+      if (chief != 0) {
+        // the chief failed or was interrupted: the others stop too instead of waiting out a collective's timeout
+        workers.subList(1, workers.size()).forEach(Process::destroy);
+      }
       List<String> failed = new ArrayList<>();
       for (int task = 1; task < count; task++) {
-        int code = workers.get(task).waitFor();
-        if (code != 0 && code != chief) {
+        Process worker = workers.get(task);
+        if (!worker.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+          worker.destroyForcibly().waitFor();
+        }
+        int code = worker.exitValue();
+        if (code != 0 && code != 130 && code != 143) {
           failed.add("task " + task + " exited " + code + ": " + lastLines(logs.get(task), 5));
         }
       }
       failed.forEach(line -> err.println("tftrain train: worker " + line));
+      if (!failed.isEmpty()) {
+        err.println("tftrain train: the workers' logs are in " + logDir);
+      }
       err.flush();
       out.flush();
+      keepLogs = !failed.isEmpty();
       return chief == 0 && !failed.isEmpty() ? 1 : chief;
     } finally {
       workers.forEach(p -> {
@@ -74,10 +87,12 @@ public final class LocalWorkers {
       });
       Signal.handle(new Signal("INT"), previousInt);
       Signal.handle(new Signal("TERM"), previousTerm);
-      for (Path log : logs) {
-        Files.deleteIfExists(log);
+      if (!keepLogs) {
+        for (Path log : logs) {
+          Files.deleteIfExists(log);
+        }
+        Files.deleteIfExists(logDir);
       }
-      Files.deleteIfExists(logDir);
     }
   }
 

@@ -192,7 +192,7 @@ public final class Runs {
         outcome = new Training(config.loopSettings(), run, job, session, progress, interrupts, events,
             callbacks(config, job), sync).run(resume);
       } catch (org.tensorflow.exceptions.TensorFlowException e) {
-        if (cluster == null) {
+        if (cluster == null || !ClusterRun.isCollectiveFailure(e)) {
           throw e;
         }
         throw new io.github.tftrain.trainer.RunFailedException(cluster.lost(e));

@@ -336,6 +336,10 @@ class TrainDistributedTest {
         read(stoppedLog));
     assertEquals(16L, metrics(stopped).steps().get(metrics(stopped).rows().size() - 1));
     assertEquals(16, ((Number) TrainRuns.trainSettings(stopped).get("steps")).intValue());
+    // a finished run resumed on the cluster ends at once on every worker (the others have no checkpoint of their own)
+    List<String> again = List.of("--resume", "--run-dir", stopped.toString(), "--local-workers", "2");
+    assertEquals(0, await(startTrain(stoppedLog, again.toArray(String[]::new)), LIMIT, stoppedLog), read(stoppedLog));
+    assertTrue(read(stoppedLog).contains("the run already took its 16 steps"), read(stoppedLog));
   }
 
   /** Equal losses and gradient norms at every step (throughput aside), and the same final evaluation. */
