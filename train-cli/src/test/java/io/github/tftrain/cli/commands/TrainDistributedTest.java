@@ -128,6 +128,26 @@ class TrainDistributedTest {
     assertTrue(String.valueOf(cluster.get("batch_norm")).startsWith("synchronised"), cluster.toString());
   }
 
+  /**
+   * The same flags trained in this JVM and on two local workers (a child JVM); their metrics, having logged the same
+   * steps.
+   */
+  private static TrainRuns.Metrics[] oneProcessAndTwoWorkers(List<String> common, Path tmp) throws Exception {
+    Path single = tmp.resolve("single");
+    List<String> one = new ArrayList<>(common);
+    one.addAll(List.of("--run-dir", single.toString()));
+    TrainRuns.Cli done = train(one.toArray(String[]::new));
+    assertEquals(0, done.exitCode(), done.toString());
+    Path two = tmp.resolve("two");
+    List<String> args = new ArrayList<>(common);
+    args.addAll(List.of("--local-workers", "2", "--run-dir", two.toString()));
+    Path log = tmp.resolve("two.log");
+    assertEquals(0, await(startTrain(log, args.toArray(String[]::new)), LIMIT, log), read(log));
+    TrainRuns.Metrics[] runs = {metrics(single), metrics(two)};
+    assertEquals(runs[0].steps(), runs[1].steps());
+    return runs;
+  }
+
   private static double relative(double reference, double value) {
     return Math.abs(value - reference) / Math.abs(reference);
   }
@@ -173,19 +193,9 @@ class TrainDistributedTest {
   void theGanOnTwoWorkersComputesWhatOneProcessComputes(@TempDir Path tmp) throws Exception {
     List<String> common = List.of("--model", "dcgan", "--data", "testdata/fashion-mnist-cifar10", "--optimizer",
         "adam", "--steps", "6", "--log-every", "1", "--batch-size", "16", "--n-critic", "2", "--sync-batch-norm");
-    Path single = tmp.resolve("single");
-    List<String> one = new ArrayList<>(common);
-    one.addAll(List.of("--run-dir", single.toString()));
-    TrainRuns.Cli done = train(one.toArray(String[]::new));
-    assertEquals(0, done.exitCode(), done.toString());
-    Path two = tmp.resolve("two");
-    List<String> args = new ArrayList<>(common);
-    args.addAll(List.of("--local-workers", "2", "--run-dir", two.toString()));
-    Path log = tmp.resolve("two.log");
-    assertEquals(0, await(startTrain(log, args.toArray(String[]::new)), LIMIT, log), read(log));
-    TrainRuns.Metrics a = metrics(single);
-    TrainRuns.Metrics b = metrics(two);
-    assertEquals(a.steps(), b.steps());
+    TrainRuns.Metrics[] runs = oneProcessAndTwoWorkers(common, tmp);
+    TrainRuns.Metrics a = runs[0];
+    TrainRuns.Metrics b = runs[1];
     assertTrue(relative(a.number(0, "critic_loss"), b.number(0, "critic_loss")) <= 1e-6, "critic loss, step 1");
     assertTrue(relative(a.number(0, "generator_loss"), b.number(0, "generator_loss")) <= 1e-5,
         "generator loss, step 1");
@@ -195,7 +205,7 @@ class TrainDistributedTest {
             "step " + (row + 1) + " " + column + ": " + a.cell(row, column) + " vs " + b.cell(row, column));
       }
     }
-    assertTrue(Files.list(two.resolve("plots")).anyMatch(p -> p.getFileName().toString().startsWith("samples")),
+    assertTrue(Files.list(tmp.resolve("two").resolve("plots")).anyMatch(p -> p.getFileName().toString().startsWith("samples")),
         "the chief's sample grid");
   }
 
@@ -218,19 +228,9 @@ class TrainDistributedTest {
     }
     List<String> common = List.of("--model", "mlp-16", "--data", data.toString(), "--optimizer", "sgd", "--lr", "0.1",
         "--steps", "20", "--log-every", "1", "--batch-size", "16");
-    Path single = tmp.resolve("single");
-    List<String> one = new ArrayList<>(common);
-    one.addAll(List.of("--run-dir", single.toString()));
-    TrainRuns.Cli done = train(one.toArray(String[]::new));
-    assertEquals(0, done.exitCode(), done.toString());
-    Path two = tmp.resolve("two");
-    List<String> args = new ArrayList<>(common);
-    args.addAll(List.of("--local-workers", "2", "--run-dir", two.toString()));
-    Path log = tmp.resolve("two.log");
-    assertEquals(0, await(startTrain(log, args.toArray(String[]::new)), LIMIT, log), read(log));
-    TrainRuns.Metrics a = metrics(single);
-    TrainRuns.Metrics b = metrics(two);
-    assertEquals(a.steps(), b.steps());
+    TrainRuns.Metrics[] runs = oneProcessAndTwoWorkers(common, tmp);
+    TrainRuns.Metrics a = runs[0];
+    TrainRuns.Metrics b = runs[1];
     for (int row = 0; row < a.rows().size(); row++) {
       assertTrue(relative(a.number(row, "loss"), b.number(row, "loss")) <= 1e-6, "loss at step " + (row + 1));
       assertEquals(a.number(row, "error"), b.number(row, "error"), 1e-6, "training error at step " + (row + 1));
