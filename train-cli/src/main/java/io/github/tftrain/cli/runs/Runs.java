@@ -72,12 +72,32 @@ public final class Runs {
    * (the chief's is the run's); it starts fresh and takes the chief's variables and place.
    */
   public int follow(TrainConfig config, Interrupts interrupts) throws IOException {
-    Path scratch = Files.createTempDirectory("tftrain-worker-" + cluster.cluster().task() + "-");
+    Path temporary = Path.of(System.getProperty("java.io.tmpdir"));
+    removeAbandonedScratch(temporary);
+    Path scratch = Files.createTempDirectory(temporary, "tftrain-worker-" + cluster.cluster().task() + "-"
+        + ProcessHandle.current().pid() + "-");
     try (TrainingJob job = Jobs.create(config, replicas())) {
       RunDirectory run = RunDirectory.create(scratch.resolve("run"));
       return train(config, run, job, false, interrupts);
     } finally {
       deleteTree(scratch);
+    }
+  }
+
+  /**
+   * Deletes the scratch folders of workers that were killed (SIGKILL leaves them): {@code tftrain-worker-T-PID-*} in
+   * {@code folder} whose process no longer runs.
+   */
+  static void removeAbandonedScratch(Path folder) throws IOException {
+    java.util.regex.Pattern name = java.util.regex.Pattern.compile("tftrain-worker-\\d+-(\\d+)-.*");
+    try (var entries = Files.list(folder)) {
+      for (Path entry : entries.toList()) {
+        java.util.regex.Matcher m = name.matcher(entry.getFileName().toString());
+        if (m.matches() && Files.isDirectory(entry)
+            && ProcessHandle.of(Long.parseLong(m.group(1))).map(p -> !p.isAlive()).orElse(true)) {
+          deleteTree(entry);
+        }
+      }
     }
   }
 
