@@ -1,7 +1,6 @@
 package io.github.tftrain.cli;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import sun.misc.Signal;
@@ -45,10 +44,7 @@ public final class Xla {
     if (System.getenv(CHILD_MARKER) != null) {
       throw new IllegalStateException("TF_XLA_FLAGS was set for this process but is not visible to it");
     }
-    ProcessHandle.Info info = ProcessHandle.current().info();
-    List<String> command = new ArrayList<>();
-    command.add(info.command().orElseThrow(() -> new IllegalStateException("cannot find this JVM's executable")));
-    command.addAll(List.of(info.arguments().orElseThrow(() -> new IllegalStateException("cannot read this JVM's arguments"))));
+    List<String> command = OwnCommand.get();
     ProcessBuilder child = new ProcessBuilder(command).inheritIO();
     String existing = System.getenv("TF_XLA_FLAGS");
     child.environment().put("TF_XLA_FLAGS", existing == null ? FLAGS : existing + " " + FLAGS);

@@ -114,7 +114,7 @@ public final class DistributedBenchmark implements Callable<Integer> {
       printer.flush();
       return 0;
     } finally {
-      deleteTree(dir);
+      io.github.tftrain.trainer.Checkpoints.deleteTree(dir);
     }
   }
 
@@ -229,24 +229,9 @@ public final class DistributedBenchmark implements Callable<Integer> {
 
   /** This JVM's command up to the tftrain arguments (the executable, its options, the class path or jar, main). */
   private static List<String> ownCommand() {
-    ProcessHandle.Info info = ProcessHandle.current().info();
-    List<String> command = new ArrayList<>();
-    command.add(info.command().orElseThrow());
-    String[] arguments = info.arguments().orElseThrow();
-    for (String argument : arguments) {
-      if (argument.equals("bench")) {
-        break; // tftrain's own arguments start here
-      }
-      command.add(argument);
-    }
-    return command;
+    List<String> own = io.github.tftrain.cli.OwnCommand.get();
+    return new ArrayList<>(own.subList(0, own.indexOf("bench"))); // tftrain's own arguments start there
   }
 
-  private static void deleteTree(Path root) throws java.io.IOException {
-    try (var paths = Files.walk(root)) {
-      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
-  }
+
 }

@@ -87,36 +87,36 @@ public final class ClassifierJob implements TrainingJob {
       throw e;
     }
     this.testBatches = ImageBatches.of(test).batchSize(250).stats(stats).build();
-    addStepColumns(task.optimizer(), columns, diagnostics);
-    if (replicas.isDistributed()) {
-      diagnostics.add(task.optimizer().lossMean()); // the global batch's loss replaces this replica's (Jobs.globalLoss)
-    }
+    addStepColumns(task.optimizer(), columns, diagnostics, replicas);
   }
 
   /**
    * The training columns of a single-optimizer job and the float64 scalars fetched with each step for them: the
    * loss (fetched by the task itself), the learning rate (KaFiStO: its gain), the gradient norm and, with KaFiStO,
    * its filter state: σx² after the step, R, the qX in the step's predicted covariance and the effective step size
-   * of eq 13.
+   * of eq 13. With several replicas the global batch's loss is fetched last; {@link Jobs#globalLoss} puts it in the
+   * loss column.
    */
   static void addStepColumns(LossAwareOptimizer optimizer, List<Column> columns,
-      List<Operand<TFloat64>> diagnostics) {
+      List<Operand<TFloat64>> diagnostics, Replicas replicas) {
     columns.add(new Column("loss", true));
     columns.add(new Column("lr", false));
     columns.add(new Column("grad_norm", true));
     diagnostics.add(optimizer.learningRate());
     diagnostics.add(optimizer.gradientNorm());
-    if (!(optimizer instanceof Kafisto kafisto)) {
-      return;
+    if (optimizer instanceof Kafisto kafisto) {
+      columns.add(new Column("kafisto_sigma_x2", false));
+      columns.add(new Column("kafisto_r_noise", false));
+      columns.add(new Column("kafisto_q_x", false));
+      columns.add(new Column("kafisto_effective_step", true));
+      diagnostics.add(kafisto.sigmaX2());
+      diagnostics.add(kafisto.measurementNoise());
+      diagnostics.add(kafisto.stateNoise());
+      diagnostics.add(kafisto.effectiveStepSize());
     }
-    columns.add(new Column("kafisto_sigma_x2", false));
-    columns.add(new Column("kafisto_r_noise", false));
-    columns.add(new Column("kafisto_q_x", false));
-    columns.add(new Column("kafisto_effective_step", true));
-    diagnostics.add(kafisto.sigmaX2());
-    diagnostics.add(kafisto.measurementNoise());
-    diagnostics.add(kafisto.stateNoise());
-    diagnostics.add(kafisto.effectiveStepSize());
+    if (replicas.isDistributed()) {
+      diagnostics.add(optimizer.lossMean());
+    }
   }
 
   /** Batch norm's mean over the replicas: their all-reduce (an export or eval graph gets the one-process identity). */

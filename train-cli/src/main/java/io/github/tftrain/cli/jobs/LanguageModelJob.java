@@ -103,10 +103,7 @@ public final class LanguageModelJob implements TrainingJob {
       graph.close();
       throw e;
     }
-    ClassifierJob.addStepColumns(task.optimizer(), columns, diagnostics);
-    if (replicas.isDistributed()) {
-      diagnostics.add(task.optimizer().lossMean()); // the global batch's loss replaces this replica's (Jobs.globalLoss)
-    }
+    ClassifierJob.addStepColumns(task.optimizer(), columns, diagnostics, replicas);
   }
 
   private LanguageModelTask build(Graph g, io.github.tftrain.cli.models.OptimizerFactory factory, int rows,

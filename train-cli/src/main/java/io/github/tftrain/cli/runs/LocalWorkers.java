@@ -110,16 +110,13 @@ public final class LocalWorkers {
 
   /** This JVM's command line without {@code --local-workers N}. */
   private static List<String> ownCommandWithoutLocalWorkers() {
-    ProcessHandle.Info info = ProcessHandle.current().info();
+    List<String> own = io.github.tftrain.cli.OwnCommand.get();
     List<String> command = new ArrayList<>();
-    command.add(info.command().orElseThrow(() -> new IllegalStateException("cannot find this JVM's executable")));
-    String[] arguments = info.arguments().orElseThrow(
-        () -> new IllegalStateException("cannot read this JVM's arguments"));
-    for (int i = 0; i < arguments.length; i++) {
-      if (arguments[i].equals("--local-workers")) {
+    for (int i = 0; i < own.size(); i++) {
+      if (own.get(i).equals("--local-workers")) {
         i++; // and its value
-      } else if (!arguments[i].startsWith("--local-workers=")) {
-        command.add(arguments[i]);
+      } else if (!own.get(i).startsWith("--local-workers=")) {
+        command.add(own.get(i));
       }
     }
     return command;

@@ -80,7 +80,7 @@ public final class Runs {
       RunDirectory run = RunDirectory.create(scratch.resolve("run"));
       return train(config, run, job, false, interrupts);
     } finally {
-      deleteTree(scratch);
+      io.github.tftrain.trainer.Checkpoints.deleteTree(scratch);
     }
   }
 
@@ -95,22 +95,13 @@ public final class Runs {
         java.util.regex.Matcher m = name.matcher(entry.getFileName().toString());
         if (m.matches() && Files.isDirectory(entry)
             && ProcessHandle.of(Long.parseLong(m.group(1))).map(p -> !p.isAlive()).orElse(true)) {
-          deleteTree(entry);
+          io.github.tftrain.trainer.Checkpoints.deleteTree(entry);
         }
       }
     }
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (var paths = Files.walk(root)) {
-      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
-  }
+
 
   /** runs/MODEL-OPTIMIZER-yyyyMMdd-HHmmss under the working folder. */
   public static Path defaultRunDir(TrainConfig config) {

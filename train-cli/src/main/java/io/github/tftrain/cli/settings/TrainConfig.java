@@ -76,23 +76,37 @@ public record TrainConfig(
 
   /** The same settings on another dataset folder of the given format (tftrain eval --data). */
   public TrainConfig withData(String otherData, String otherFormat) {
-    return new TrainConfig(model, otherData, otherFormat, optimizer, hyperparameters, epochs, steps, batchSize,
-        schedule, seed, init, augment, syncBatchNorm, dropout, nCritic, lambda, bptt, evalEvery, logEvery,
-        checkpointEvery, keepCheckpoints, onNan, precision, xla, preset, initFrom, earlyStopping);
+    return with(Map.of("data", otherData, "dataFormat", otherFormat));
   }
 
   /** The same settings with another learning-rate schedule (its text, as --schedule takes it). */
   public TrainConfig withSchedule(String otherSchedule) {
-    return new TrainConfig(model, data, dataFormat, optimizer, hyperparameters, epochs, steps, batchSize,
-        otherSchedule, seed, init, augment, syncBatchNorm, dropout, nCritic, lambda, bptt, evalEvery, logEvery,
-        checkpointEvery, keepCheckpoints, onNan, precision, xla, preset, initFrom, earlyStopping);
+    return with(Map.of("schedule", otherSchedule));
   }
 
   /** The same settings with another length: {@code epochs}, or {@code steps} when it is above 0 (then epochs 0). */
   public TrainConfig withLength(int otherEpochs, long otherSteps) {
-    return new TrainConfig(model, data, dataFormat, optimizer, hyperparameters, otherSteps > 0 ? 0 : otherEpochs,
-        otherSteps, batchSize, schedule, seed, init, augment, syncBatchNorm, dropout, nCritic, lambda, bptt, evalEvery,
-        logEvery, checkpointEvery, keepCheckpoints, onNan, precision, xla, preset, initFrom, earlyStopping);
+    return with(Map.of("epochs", otherSteps > 0 ? 0 : otherEpochs, "steps", otherSteps));
+  }
+
+  /** These settings with some components replaced (by component name). */
+  private TrainConfig with(Map<String, Object> replaced) {
+    Map<String, Object> byComponent = values();
+    byComponent.putAll(replaced);
+    return fromComponents(byComponent);
+  }
+
+  /** Every component's value, by name, in declaration order. */
+  private Map<String, Object> values() {
+    Map<String, Object> byComponent = new LinkedHashMap<>();
+    for (java.lang.reflect.RecordComponent component : TrainConfig.class.getRecordComponents()) {
+      try {
+        byComponent.put(component.getName(), component.getAccessor().invoke(this));
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return byComponent;
   }
 
   /** The run's length in steps, given its steps per epoch. */
@@ -109,22 +123,16 @@ public record TrainConfig(
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     io.github.tftrain.cli.models.ModelSpec spec = io.github.tftrain.cli.models.ModelSpec.parse(model);
-    for (java.lang.reflect.RecordComponent component : TrainConfig.class.getRecordComponents()) {
-      RunSetting<?> setting = RunSettings.byComponent(component.getName());
-      if (setting != null && !setting.appliesTo(spec)) {
-        continue; // another family's setting (n_critic for a classifier): not a setting of this run
+    values().forEach((component, value) -> {
+      RunSetting<?> setting = RunSettings.byComponent(component);
+      if (setting == null || setting.appliesTo(spec)) { // not another family's setting (n_critic for a classifier)
+        // hyperparameters keep their order (among variable groups the last one wins)
+        m.put(configKey(component), value instanceof Map<?, ?> map ? new LinkedHashMap<>(map) : value);
       }
-      Object value;
-      try {
-        value = component.getAccessor().invoke(this);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-      // hyperparameters keep their order (among variable groups the last one wins)
-      m.put(configKey(component.getName()), value instanceof Map<?, ?> map ? new LinkedHashMap<>(map) : value);
-    }
+    });
     return m;
   }
+
 
   /** A component's config.json key: batchSize becomes batch_size, nCritic n_critic. */
   static String configKey(String component) {
