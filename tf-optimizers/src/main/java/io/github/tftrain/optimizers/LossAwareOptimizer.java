@@ -69,6 +69,9 @@ public abstract class LossAwareOptimizer extends Optimizer {
   /** The text in the error of a step stopped by {@link OptimizerBuilder#checkFinite}. */
   public static final String NON_FINITE = "non-finite loss or gradient";
 
+  /** The slot holding the weights before the step, for {@link #updateNorm()}. */
+  private static final String UPDATE_PREVIOUS = "update_previous";
+
   private final OptimizerConfig config;
   private final String scopeName;
   private final Ops scope;
@@ -90,6 +93,7 @@ public abstract class LossAwareOptimizer extends Optimizer {
   private Operand<TFloat64> learningRateAtStep;
   private Operand<TFloat64> gradientNorm;
   private Operand<TFloat64> lossMean;
+  private Operand<TFloat64> updateNorm;
   private List<EvaluationWeight<?>> evaluationWeights;
 
   /**
@@ -176,6 +180,23 @@ public abstract class LossAwareOptimizer extends Optimizer {
       gradientNorm = globalNorm(scope.withSubScope("update"), rawLayers);
     }
     return gradientNorm;
+  }
+
+  /**
+   * The norm of the step's update over all trained variables, ‖x_after − x_before‖ (float64 scalar, the weights
+   * after every write of the step, Lookahead's and the EMA's included); fetch it with the train op. Its ratio to
+   * {@link #gradientNorm()} is the step size the optimizer effectively took along the gradient (for SGD without
+   * momentum or weight decay, the learning rate).
+   *
+   * @throws IllegalStateException before the train op is built, or when not built with
+   *     {@link OptimizerBuilder#trackUpdateNorm}
+   */
+  public Operand<TFloat64> updateNorm() {
+    requireBuilt("updateNorm()");
+    if (updateNorm == null) {
+      throw new IllegalStateException(scopeName + " was built without trackUpdateNorm");
+    }
+    return updateNorm;
   }
 
   /**
@@ -674,6 +695,12 @@ public abstract class LossAwareOptimizer extends Optimizer {
     // The barrier waits for every op built for this step (reads, gradients, loss, the optimizer's computations):
     // the sinks of the new ops suffice, since each op runs after its inputs.
     List<Op> computed = new ArrayList<>(sinks(before));
+    if (config.tracksUpdateNorm()) {
+      // The weights before the step, copied (a read would alias the buffer the writes change) before the barrier.
+      for (Layer<?> layer : layers) {
+        computed.add(copyBefore(tf, layer));
+      }
+    }
     for (Layer<?> layer : layers) {
       computed.add(layer.gradient());
     }
@@ -713,6 +740,10 @@ public abstract class LossAwareOptimizer extends Optimizer {
     }
     writes.add(barrier);
     writes = wrapperWrites(p, writes);
+    if (config.tracksUpdateNorm()) {
+      // Built only when fetched: the copies of the weights before the step are part of it anyway (the barrier).
+      updateNorm = updateNorm(p.tf.withControlDependencies(writes), p.layers);
+    }
     Op increment = p.tf.withControlDependencies(writes).assignAdd(globalStep, p.tf.constant(1L));
     List<Op> done = new ArrayList<>(p.alwaysWrites);
     done.add(p.gate == null ? increment : p.gate.close(List.of(increment)));
@@ -745,6 +776,9 @@ public abstract class LossAwareOptimizer extends Optimizer {
 
   private void buildWrappers(List<Layer<?>> layers) {
     for (Layer<?> layer : layers) {
+      if (config.tracksUpdateNorm()) {
+        createZeroSlot(layer, UPDATE_PREVIOUS);
+      }
       if (lookaheadSteps > 0) {
         createCopySlot(layer, "lookahead_slow");
       }
@@ -780,6 +814,21 @@ public abstract class LossAwareOptimizer extends Optimizer {
       last = emaWrites;
     }
     return last;
+  }
+
+  private <T extends TType> Op copyBefore(Ops tf, Layer<T> layer) {
+    return tf.assign(slot(layer, UPDATE_PREVIOUS), tf.identity(layer.variable()));
+  }
+
+  /** ‖x − x_before‖ over all layers, in float64, read after {@code tf}'s control dependencies (the step's writes). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Operand<TFloat64> updateNorm(Ops tf, List<Layer<?>> layers) {
+    Operand<TFloat64> sumSquares = tf.constant(0.0);
+    for (Layer layer : layers) {
+      Operand difference = Tensors.sub(tf, tf.identity(layer.variable()), tf.identity(slot(layer, UPDATE_PREVIOUS)));
+      sumSquares = tf.math.add(sumSquares, Tensors.squaredNorm(tf, difference, true));
+    }
+    return tf.withName("update_norm").math.sqrt(sumSquares);
   }
 
   /** slow ← slow + α(fast − slow); fast ← slow. */

@@ -28,6 +28,7 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
   private final List<VariableGroup> groups = new ArrayList<>();
   private Schedule learningRate;
   private boolean checkFinite;
+  private boolean trackUpdateNorm;
   private String name;
   private Replicas replicas = Replicas.single();
 
@@ -189,6 +190,18 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
     return self();
   }
 
+  /**
+   * Measures every step's update, ‖x_after − x_before‖ over all trained variables (default off), for
+   * {@link LossAwareOptimizer#updateNorm()}: divided by the gradient norm it is the effective step size of any
+   * optimizer (the learning rate for plain SGD), which is how the trainer compares SGD's and Adam's steps with
+   * KaFiStO's. Costs one copy of the weights (kept as a slot, so it is checkpointed) and one pass over them per step.
+   * Not with {@code accumulate} &gt; 1 (runs that only accumulate have no update to measure).
+   */
+  public B trackUpdateNorm(boolean value) {
+    this.trackUpdateNorm = value;
+    return self();
+  }
+
   /** The name scope of the optimizer's ops and state (default: the optimizer's name, made unique in the graph). */
   public B name(String value) {
     if (value == null || !value.matches("[A-Za-z0-9.][A-Za-z0-9_.\\-]*")) {
@@ -240,7 +253,12 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
         checkValue(declared, e.getValue());
       }
     }
-    OptimizerConfig config = new OptimizerConfig(spec, checked, lr, groups, name, checkFinite, replicas);
+    OptimizerConfig config = new OptimizerConfig(spec, checked, lr, groups, name, checkFinite, replicas, trackUpdateNorm);
+    if (trackUpdateNorm && config.get(CommonHyperparameters.ACCUMULATE) > 1) {
+      throw new IllegalArgumentException(
+          opt + ": trackUpdateNorm needs accumulate 1 (runs that only accumulate gradients update nothing), got "
+              + config.get(CommonHyperparameters.ACCUMULATE));
+    }
     if (!spec.supportsAccumulation() && config.get(CommonHyperparameters.ACCUMULATE) > 1) {
       throw new IllegalArgumentException(
           opt + ": accumulate must be 1 (its update measures each minibatch's loss), got "
@@ -271,6 +289,7 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
     copy.groups.addAll(groups);
     copy.learningRate = learningRate;
     copy.checkFinite = checkFinite;
+    copy.trackUpdateNorm = trackUpdateNorm;
     copy.name = name;
     copy.replicas = replicas;
     return copy;

@@ -21,6 +21,7 @@ public final class OptimizerConfig {
   private final String name;
   private final boolean checkFinite;
   private final Replicas replicas;
+  private final boolean tracksUpdateNorm;
 
   OptimizerConfig(
       OptimizerSpec spec,
@@ -29,7 +30,8 @@ public final class OptimizerConfig {
       List<VariableGroup> groups,
       String name,
       boolean checkFinite,
-      Replicas replicas) {
+      Replicas replicas,
+      boolean tracksUpdateNorm) {
     this.spec = spec;
     this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     this.learningRate = learningRate;
@@ -37,6 +39,12 @@ public final class OptimizerConfig {
     this.name = name;
     this.checkFinite = checkFinite;
     this.replicas = replicas;
+    this.tracksUpdateNorm = tracksUpdateNorm;
+  }
+
+  /** Whether the optimizer keeps the weights of the previous step to measure each step's update norm. */
+  public boolean tracksUpdateNorm() {
+    return tracksUpdateNorm;
   }
 
   /**

@@ -94,7 +94,8 @@ public final class ClassifierJob implements TrainingJob {
    * The training columns of a single-optimizer job and the float64 scalars fetched with each step for them: the
    * loss (fetched by the task itself), the learning rate (KaFiStO: its gain), the gradient norm and, with KaFiStO,
    * its filter state: σx² after the step, R, the qX in the step's predicted covariance and the effective step size
-   * of eq 13. With several replicas the global batch's loss is fetched last; {@link Jobs#globalLoss} puts it in the
+   * of eq 13; with {@code --log-step-size}, the step's update norm and its ratio to the gradient norm. With several
+   * replicas the global batch's loss is fetched last; {@link Jobs#globalLoss} puts it in the
    * loss column.
    */
   static void addStepColumns(LossAwareOptimizer optimizer, List<Column> columns,
@@ -113,6 +114,13 @@ public final class ClassifierJob implements TrainingJob {
       diagnostics.add(kafisto.measurementNoise());
       diagnostics.add(kafisto.stateNoise());
       diagnostics.add(kafisto.effectiveStepSize());
+    }
+    if (optimizer.configuration().tracksUpdateNorm()) {
+      columns.add(new Column("update_norm", true));
+      columns.add(new Column("effective_step", true));
+      Ops tf = Ops.create(optimizer.globalStep().env()).withSubScope("step_size");
+      diagnostics.add(optimizer.updateNorm());
+      diagnostics.add(tf.math.divNoNan(optimizer.updateNorm(), optimizer.gradientNorm()));
     }
     if (replicas.isDistributed()) {
       diagnostics.add(optimizer.lossMean());

@@ -85,7 +85,7 @@ public final class Jobs {
   /** The run's optimizer, with its schedule over the run's steps. */
   public static RunOptimizer optimizer(TrainConfig config, long stepsPerEpoch) {
     return new RunOptimizer(config.optimizer(), config.hyperparameters(), new ScheduleSpec(config.schedule()),
-        stepsPerEpoch, totalSteps(config, stepsPerEpoch));
+        stepsPerEpoch, totalSteps(config, stepsPerEpoch)).withUpdateNorm(config.logStepSize());
   }
 
   /**

@@ -39,6 +39,8 @@ public final class RunOptimizer implements OptimizerFactory {
   private final long accumulate;
   /** The replicas each step's gradients and loss statistics are averaged over. */
   private Replicas replicas = Replicas.single();
+  /** Whether each step's update norm is measured ({@code --log-step-size}). */
+  private boolean trackUpdateNorm;
 
   /**
    * @throws IllegalArgumentException for an unknown optimizer, key or value (named in the message)
@@ -96,7 +98,8 @@ public final class RunOptimizer implements OptimizerFactory {
     }
     Map<String, String> more = new LinkedHashMap<>(settings);
     more.put(key, value);
-    return new RunOptimizer(optimizer, more, schedule, stepsPerEpoch, totalSteps).withReplicas(replicas);
+    return new RunOptimizer(optimizer, more, schedule, stepsPerEpoch, totalSteps).withReplicas(replicas)
+        .withUpdateNorm(trackUpdateNorm);
   }
 
   /**
@@ -108,13 +111,21 @@ public final class RunOptimizer implements OptimizerFactory {
     long accumulate = builder.validate().get(CommonHyperparameters.ACCUMULATE);
     builder.lr(schedule.toSchedule(builder.baseLearningRate(), Math.max(1, stepsPerEpoch / accumulate),
         Math.max(1, totalSteps / accumulate)));
-    return builder.checkFinite(true).replicas(replicas);
+    return builder.checkFinite(true).replicas(replicas).trackUpdateNorm(trackUpdateNorm);
   }
 
   /** This optimizer averaging over {@code value} (data parallelism). */
   public RunOptimizer withReplicas(Replicas value) {
     RunOptimizer copy = new RunOptimizer(optimizer, settings, schedule, stepsPerEpoch, totalSteps);
     copy.replicas = value;
+    copy.trackUpdateNorm = trackUpdateNorm;
+    return copy;
+  }
+
+  /** This optimizer measuring each step's update norm, or not ({@link OptimizerBuilder#trackUpdateNorm}). */
+  public RunOptimizer withUpdateNorm(boolean value) {
+    RunOptimizer copy = withReplicas(replicas);
+    copy.trackUpdateNorm = value;
     return copy;
   }
 

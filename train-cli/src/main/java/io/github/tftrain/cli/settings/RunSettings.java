@@ -221,6 +221,14 @@ public final class RunSettings {
       .require(n -> n > 0, "> 0")
       .build();
 
+  public static final RunSetting<Boolean> LOG_STEP_SIZE = RunSetting.declare("log-step-size", Boolean.class)
+      .negatable().only(Family.IMAGE_CLASSIFIER, Family.LANGUAGE_MODEL)
+      .help("Also log each step's update norm ‖Δx‖ (update_norm) and the effective step size ‖Δx‖ / ‖g‖ "
+          + "(effective_step; plain SGD: the learning rate), to compare any optimizer's steps with KaFiStO's. Keeps a "
+          + "copy of the weights.")
+      .byDefault(false)
+      .build();
+
   public static final RunSetting<Integer> CHECKPOINT_EVERY = RunSetting.declare("checkpoint-every", Integer.class)
       .label("N")
       .help("Also checkpoint every N steps (there is always one at each epoch end); 0: epoch ends only.")
@@ -288,7 +296,7 @@ public final class RunSettings {
   /** Every run setting, in the order of {@code --help}. */
   public static final List<RunSetting<?>> ALL = List.of(PRESET, MODEL, DATA, OPTIMIZER, SET, LR, EPOCHS, STEPS,
       BATCH_SIZE, SCHEDULE, WEIGHT_DECAY, CLIP_NORM, SEED, INIT, AUGMENT, SYNC_BATCH_NORM, DROPOUT, N_CRITIC, LAMBDA, BPTT, PRECISION,
-      XLA, EVAL_EVERY, LOG_EVERY, CHECKPOINT_EVERY, KEEP_CHECKPOINTS, ON_NAN, EARLY_STOPPING, INIT_FROM, RUN_DIR);
+      XLA, EVAL_EVERY, LOG_EVERY, LOG_STEP_SIZE, CHECKPOINT_EVERY, KEEP_CHECKPOINTS, ON_NAN, EARLY_STOPPING, INIT_FROM, RUN_DIR);
 
   /** The TrainConfig components that no flag gives: they are derived from other settings. */
   static final Set<String> DERIVED_COMPONENTS = Set.of("dataFormat", "hyperparameters");

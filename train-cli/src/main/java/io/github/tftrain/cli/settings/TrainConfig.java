@@ -30,6 +30,7 @@ import java.util.Set;
  * @param bptt window length (language models)
  * @param evalEvery evaluate every this many epochs (and at the end)
  * @param logEvery write a metrics row every this many steps
+ * @param logStepSize log each step's update norm and its ratio to the gradient norm (classifiers, language models)
  * @param checkpointEvery also checkpoint every this many steps (0: at epoch ends only)
  * @param keepCheckpoints how many of the latest checkpoints to keep (the best is kept as well)
  * @param onNan stop or skip on a non-finite loss
@@ -59,6 +60,7 @@ public record TrainConfig(
     int bptt,
     int evalEvery,
     int logEvery,
+    boolean logStepSize,
     int checkpointEvery,
     int keepCheckpoints,
     String onNan,

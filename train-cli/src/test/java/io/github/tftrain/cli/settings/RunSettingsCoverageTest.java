@@ -44,6 +44,7 @@ class RunSettingsCoverageTest {
       Map.entry("xla", new String[] {"true", "true"}),
       Map.entry("eval-every", new String[] {"2", "2"}),
       Map.entry("log-every", new String[] {"9", "9"}),
+      Map.entry("log-step-size", new String[] {"true", "true"}),
       Map.entry("checkpoint-every", new String[] {"7", "7"}),
       Map.entry("keep-checkpoints", new String[] {"5", "5"}),
       Map.entry("on-nan", new String[] {"SKIP", "skip"}),
