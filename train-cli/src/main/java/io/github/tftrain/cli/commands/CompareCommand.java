@@ -197,6 +197,13 @@ public final class CompareCommand implements Callable<Integer> {
     Plots.bands(groups, column, null, root.resolve(charts.get(0)));
     Plots.bands(groups, rows.get(0).lossColumn, true, null, root.resolve(charts.get(1)));
     Plots.bands(groups, column, secondsPerEpoch, root.resolve(charts.get(2)));
+    for (String diagnostic : STEP_DIAGNOSTICS) {
+      if (anyLogs(groups, diagnostic)) {
+        String chart = "comparison-" + diagnostic.replace('_', '-') + ".png";
+        Plots.bands(groups, diagnostic, true, null, root.resolve(chart));
+        charts.add(chart);
+      }
+    }
     String md = Study.markdown(configurations, metric, command);
     AtomicFiles.write(root.resolve("comparison.md"), o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
     String csv = Study.csv(configurations, metric);
@@ -206,6 +213,27 @@ public final class CompareCommand implements Callable<Integer> {
     printer.println(md);
     printer.println("comparison written to " + root);
     return rows.stream().allMatch(r -> r.exitCode == 0) ? ExitCodes.OK : ExitCodes.FAILED;
+  }
+
+  /**
+   * Per-step columns charted by step when any compared run logs them: the effective step size of every optimizer
+   * ({@code --log-step-size}) and KaFiStO's filter state.
+   */
+  private static final List<String> STEP_DIAGNOSTICS = List.of("effective_step", "kafisto_effective_step",
+      "kafisto_sigma_x2", "kafisto_r_noise", "kafisto_q_x");
+
+  private static boolean anyLogs(Map<String, List<Path>> groups, String column) throws IOException {
+    for (List<Path> files : groups.values()) {
+      for (Path file : files) {
+        try (java.io.BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+          String header = in.readLine();
+          if (header != null && List.of(header.split(",", -1)).contains(column)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   /** Written into a run's folder when the run ended (its exit code and seconds): a continued study skips it. */

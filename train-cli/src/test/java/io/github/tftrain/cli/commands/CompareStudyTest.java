@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CompareStudyTest {
   private static final List<String> STUDY = List.of("compare", "--optimizers", "sgd,adam", "--grid",
       "lr.sgd=0.05,0.2", "--seeds", "1,2", "--model", "wrn-10-1", "--data", "testdata/fashion-mnist", "--steps", "2",
-      "--batch-size", "16", "--quiet", "--threads", "2");
+      "--batch-size", "16", "--log-step-size", "--quiet", "--threads", "2");
 
   private static TrainRuns.Cli compare(List<String> args) {
     StringWriter out = new StringWriter();
@@ -72,12 +72,15 @@ class CompareStudyTest {
         md);
     assertTrue(md.contains("Command: `tftrain compare --optimizers sgd,adam --grid lr.sgd=0.05,0.2"), md);
     assertEquals(1 + 3, Files.readAllLines(root.resolve("comparison.csv")).size(), "one row per configuration");
-    for (String chart : List.of("comparison.png", "comparison-train-loss.png", "comparison-time.png")) {
+    for (String chart : List.of("comparison.png", "comparison-train-loss.png", "comparison-time.png",
+        "comparison-effective-step.png")) {
       assertTrue(Files.size(root.resolve(chart)) > 1000, chart);
     }
     String html = Files.readString(root.resolve("comparison.html"));
     assertTrue(html.startsWith("<!DOCTYPE html>"), "an HTML page");
-    assertEquals(3, html.split("src=\"data:image/png;base64,", -1).length - 1, "the three charts inline");
+    assertEquals(4, html.split("src=\"data:image/png;base64,", -1).length - 1,
+        "the three charts and the effective step (--log-step-size) inline");
+    assertTrue(Files.notExists(root.resolve("comparison-kafisto-q-x.png")), "no KaFiStO run, no filter chart");
     assertTrue(html.contains("<td>sgd</td><td>" + winner + "</td><td>2</td>"), "the winner table");
     assertTrue(html.contains("testdata/fashion-mnist") && html.contains("2 steps of batch 16") && html.contains(
         "tensorflow"), "data, budget and versions");
