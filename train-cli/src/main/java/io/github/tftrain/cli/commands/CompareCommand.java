@@ -181,22 +181,25 @@ public final class CompareCommand implements Callable<Integer> {
     // each optimizer's best configuration: its seeds' mean with a min-max band
     Map<String, List<Path>> groups = new LinkedHashMap<>();
     Map<String, Double> secondsPerEpoch = new LinkedHashMap<>();
+    Map<String, Double> secondsPerStep = new LinkedHashMap<>();
     for (int i = 0; i < trials.size(); i++) {
       Study.Trial t = trials.get(i);
       if (winners.get(t.optimizer()).point().equals(t.pointLabel())) {
         String label = grid.isEmpty() ? t.optimizer() : t.optimizer() + " " + t.pointLabel();
         groups.computeIfAbsent(label, k -> new ArrayList<>()).add(t.dir().resolve("metrics.csv"));
         double epochs = Math.max(1, rows.get(i).lastEpoch);
-        secondsPerEpoch.merge(label, rows.get(i).seconds / epochs / winners.get(t.optimizer()).runs().size(),
-            Double::sum);
+        int seeds = winners.get(t.optimizer()).runs().size();
+        secondsPerEpoch.merge(label, rows.get(i).seconds / epochs / seeds, Double::sum);
+        secondsPerStep.merge(label, rows.get(i).seconds / Math.max(1, rows.get(i).steps) / seeds, Double::sum);
       }
     }
     String column = metric != null ? metric : "loss";
     List<String> charts = new ArrayList<>(List.of("comparison.png", "comparison-train-loss.png",
-        "comparison-time.png"));
+        "comparison-time.png", "comparison-train-loss-time.png"));
     Plots.bands(groups, column, null, root.resolve(charts.get(0)));
     Plots.bands(groups, rows.get(0).lossColumn, true, null, root.resolve(charts.get(1)));
     Plots.bands(groups, column, secondsPerEpoch, root.resolve(charts.get(2)));
+    Plots.bands(groups, rows.get(0).lossColumn, true, secondsPerStep, root.resolve(charts.get(3)));
     for (String diagnostic : STEP_DIAGNOSTICS) {
       if (anyLogs(groups, diagnostic)) {
         String chart = "comparison-" + diagnostic.replace('_', '-') + ".png";

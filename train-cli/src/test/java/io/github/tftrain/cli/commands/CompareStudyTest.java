@@ -73,13 +73,13 @@ class CompareStudyTest {
     assertTrue(md.contains("Command: `tftrain compare --optimizers sgd,adam --grid lr.sgd=0.05,0.2"), md);
     assertEquals(1 + 3, Files.readAllLines(root.resolve("comparison.csv")).size(), "one row per configuration");
     for (String chart : List.of("comparison.png", "comparison-train-loss.png", "comparison-time.png",
-        "comparison-effective-step.png")) {
+        "comparison-train-loss-time.png", "comparison-effective-step.png")) {
       assertTrue(Files.size(root.resolve(chart)) > 1000, chart);
     }
     String html = Files.readString(root.resolve("comparison.html"));
     assertTrue(html.startsWith("<!DOCTYPE html>"), "an HTML page");
-    assertEquals(4, html.split("src=\"data:image/png;base64,", -1).length - 1,
-        "the three charts and the effective step (--log-step-size) inline");
+    assertEquals(5, html.split("src=\"data:image/png;base64,", -1).length - 1,
+        "the metric and the training loss by epoch/step and against time, and the effective step inline");
     assertTrue(Files.notExists(root.resolve("comparison-kafisto-q-x.png")), "no KaFiStO run, no filter chart");
     assertTrue(html.contains("<td>sgd</td><td>" + winner + "</td><td>2</td>"), "the winner table");
     assertTrue(html.contains("testdata/fashion-mnist") && html.contains("2 steps of batch 16") && html.contains(
