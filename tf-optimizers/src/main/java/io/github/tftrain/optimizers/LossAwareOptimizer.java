@@ -183,10 +183,11 @@ public abstract class LossAwareOptimizer extends Optimizer {
   }
 
   /**
-   * The norm of the step's update over all trained variables, ‖x_after − x_before‖ (float64 scalar, the weights
-   * after every write of the step, Lookahead's and the EMA's included); fetch it with the train op. Its ratio to
-   * {@link #gradientNorm()} is the step size the optimizer effectively took along the gradient (for SGD without
-   * momentum or weight decay, the learning rate).
+   * The norm of the step's update over all trained variables, ‖x_after − x_before‖ (a float64 scalar summed from each
+   * variable's squared norm; x_after after every write of the step, so on a Lookahead sync step it includes the
+   * sync's jump). Fetch it with the train op; fetched alone it runs one whole step. Its ratio to
+   * {@link #gradientNorm()}, the norm before clipping, is the step size the optimizer effectively took along the
+   * gradient: for SGD without momentum or weight decay the learning rate, times min(1, clipNorm/‖g‖) with clipping.
    *
    * @throws IllegalStateException before the train op is built, or when not built with
    *     {@link OptimizerBuilder#trackUpdateNorm}
@@ -696,9 +697,11 @@ public abstract class LossAwareOptimizer extends Optimizer {
     // the sinks of the new ops suffice, since each op runs after its inputs.
     List<Op> computed = new ArrayList<>(sinks(before));
     if (config.tracksUpdateNorm()) {
-      // The weights before the step, copied (a read would alias the buffer the writes change) before the barrier.
+      // The weights before the step, copied (a read would alias the buffer the writes change) before the barrier,
+      // and only once the step is known finite: a step the check stops writes nothing.
+      Ops copies = finiteCheck == null ? tf : tf.withControlDependencies(List.of(finiteCheck));
       for (Layer<?> layer : layers) {
-        computed.add(copyBefore(tf, layer));
+        computed.add(copyBefore(copies, layer));
       }
     }
     for (Layer<?> layer : layers) {
@@ -741,13 +744,15 @@ public abstract class LossAwareOptimizer extends Optimizer {
     writes.add(barrier);
     writes = wrapperWrites(p, writes);
     if (config.tracksUpdateNorm()) {
-      // Built only when fetched: the copies of the weights before the step are part of it anyway (the barrier).
-      updateNorm = updateNorm(p.tf.withControlDependencies(writes), p.layers);
     }
     Op increment = p.tf.withControlDependencies(writes).assignAdd(globalStep, p.tf.constant(1L));
     List<Op> done = new ArrayList<>(p.alwaysWrites);
     done.add(p.gate == null ? increment : p.gate.close(List.of(increment)));
     trainOp = scope.withControlDependencies(done).withName(name).noOp();
+    if (config.tracksUpdateNorm()) {
+      // After the whole step: fetched alone it runs one complete step (never a write without the step's increment).
+      updateNorm = updateNorm(p.tf.withControlDependencies(List.of(trainOp)), p.layers);
+    }
     return trainOp;
   }
 

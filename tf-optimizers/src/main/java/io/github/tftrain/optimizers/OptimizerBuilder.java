@@ -193,7 +193,7 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
   /**
    * Measures every step's update, ‖x_after − x_before‖ over all trained variables (default off), for
    * {@link LossAwareOptimizer#updateNorm()}: divided by the gradient norm it is the effective step size of any
-   * optimizer (the learning rate for plain SGD), which is how the trainer compares SGD's and Adam's steps with
+   * optimizer (the learning rate for plain SGD without clipping), which is how the trainer compares SGD's and Adam's steps with
    * KaFiStO's. Costs one copy of the weights (kept as a slot, so it is checkpointed) and one pass over them per step.
    * Not with {@code accumulate} &gt; 1 (runs that only accumulate have no update to measure).
    */

@@ -36,6 +36,10 @@ class FiniteCheckTest {
       Placeholder<TFloat32> offset, Op train, LossAwareOptimizer optimizer) {}
 
   private static Problem problem(Graph g, String optimizer) {
+    return problem(g, optimizer, false);
+  }
+
+  private static Problem problem(Graph g, String optimizer, boolean trackUpdateNorm) {
     Ops tf = Ops.create(g);
     Variable<TFloat32> x =
         tf.withSubScope("net").withName("x").variable(tf.withInitScope().constant(new float[] {0.5f, -1f, 2f}));
@@ -49,7 +53,8 @@ class FiniteCheckTest {
             tf.constant(1));
     Operand<TFloat32> kink = tf.math.sqrt(tf.math.abs(tf.math.sub(first, offset)));
     Operand<TFloat32> losses = tf.math.add(squares, tf.math.mul(tf.constant(0.1f), kink));
-    LossAwareOptimizer opt = Optimizers.builder(optimizer).checkFinite(true).build(g);
+    LossAwareOptimizer opt =
+        Optimizers.builder(optimizer).checkFinite(true).trackUpdateNorm(trackUpdateNorm).build(g);
     return new Problem(g, x, target, offset, opt.minimize(losses), opt);
   }
 
@@ -73,40 +78,47 @@ class FiniteCheckTest {
     }
   }
 
+  /** Also with trackUpdateNorm: its copy of the weights before the step is a write the check must stop too. */
   @Test
   void aNonFiniteStepWritesNothing() {
     for (String name : Optimizers.names()) {
-      List<double[]> expected;
-      try (Graph g = new Graph();
-          Session s = new Session(g)) {
-        Problem p = problem(g, name);
-        s.initialize();
-        step(s, p, 1f, 2f, FAR);
-        step(s, p, 0.5f, 1f, FAR);
-        expected = state(s, g);
-      }
-      try (Graph g = new Graph();
-          Session s = new Session(g)) {
-        Problem p = problem(g, name);
-        s.initialize();
-        step(s, p, 1f, 2f, FAR);
-        List<double[]> before = state(s, g);
-        // NaN in the loss
-        TFInvalidArgumentException nan =
-            assertThrows(TFInvalidArgumentException.class, () -> step(s, p, Float.NaN, 2f, FAR), name);
-        assertTrue(nan.getMessage().contains(LossAwareOptimizer.NON_FINITE), nan.getMessage());
-        assertTrue(nan.getMessage().contains(p.optimizer().getOptimizerName()), nan.getMessage());
-        assertStateEquals(before, state(s, g), name + " after a NaN loss");
-        // infinite loss
-        assertThrows(TFInvalidArgumentException.class, () -> step(s, p, Float.POSITIVE_INFINITY, 2f, FAR));
-        assertStateEquals(before, state(s, g), name + " after an infinite loss");
-        // finite loss, non-finite gradient: the kink placed exactly at x0
-        float x0 = (float) TensorValues.read(s, p.x())[0];
-        assertThrows(TFInvalidArgumentException.class, () -> step(s, p, 1f, 2f, x0));
-        assertStateEquals(before, state(s, g), name + " after an infinite gradient");
-        step(s, p, 0.5f, 1f, FAR);
-        assertStateEquals(expected, state(s, g), name + ": the run continues as if the bad steps never happened");
-      }
+      aNonFiniteStepWritesNothing(name, false);
+      aNonFiniteStepWritesNothing(name, true);
+    }
+  }
+
+  private static void aNonFiniteStepWritesNothing(String optimizer, boolean trackUpdateNorm) {
+    String name = optimizer + (trackUpdateNorm ? " with trackUpdateNorm" : "");
+    List<double[]> expected;
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
+      Problem p = problem(g, optimizer, trackUpdateNorm);
+      s.initialize();
+      step(s, p, 1f, 2f, FAR);
+      step(s, p, 0.5f, 1f, FAR);
+      expected = state(s, g);
+    }
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
+      Problem p = problem(g, optimizer, trackUpdateNorm);
+      s.initialize();
+      step(s, p, 1f, 2f, FAR);
+      List<double[]> before = state(s, g);
+      // NaN in the loss
+      TFInvalidArgumentException nan =
+          assertThrows(TFInvalidArgumentException.class, () -> step(s, p, Float.NaN, 2f, FAR), name);
+      assertTrue(nan.getMessage().contains(LossAwareOptimizer.NON_FINITE), nan.getMessage());
+      assertTrue(nan.getMessage().contains(p.optimizer().getOptimizerName()), nan.getMessage());
+      assertStateEquals(before, state(s, g), name + " after a NaN loss");
+      // infinite loss
+      assertThrows(TFInvalidArgumentException.class, () -> step(s, p, Float.POSITIVE_INFINITY, 2f, FAR));
+      assertStateEquals(before, state(s, g), name + " after an infinite loss");
+      // finite loss, non-finite gradient: the kink placed exactly at x0
+      float x0 = (float) TensorValues.read(s, p.x())[0];
+      assertThrows(TFInvalidArgumentException.class, () -> step(s, p, 1f, 2f, x0));
+      assertStateEquals(before, state(s, g), name + " after an infinite gradient");
+      step(s, p, 0.5f, 1f, FAR);
+      assertStateEquals(expected, state(s, g), name + ": the run continues as if the bad steps never happened");
     }
   }
 

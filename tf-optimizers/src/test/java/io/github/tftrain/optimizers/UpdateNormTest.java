@@ -9,6 +9,8 @@ import io.github.tftrain.optimizers.reference.ReferenceOptimizer;
 import io.github.tftrain.optimizers.reference.ReferenceSgd;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.tensorflow.op.Op;
 
 /**
@@ -57,6 +59,48 @@ class UpdateNormTest {
           assertEquals(0.02, d[0] / d[1], float64 ? 1e-12 : 2e-5, "float64=" + float64 + ", step " + (step + 1));
         }
       }
+    }
+  }
+
+  /**
+   * KaFiStO Vanilla with one measurement for all variables steps along g by its eq-13 step size, which it reports
+   * itself: the measured ‖Δx‖ / ‖g‖ equals it, on the fused native kernel as on the graph one.
+   */
+  @ParameterizedTest(name = "float64={0}, kernel={1}")
+  @MethodSource("io.github.tftrain.optimizers.Kernels#precisionsAndKernels")
+  void kafistoVanillaStepsByItsOwnEffectiveStep(boolean float64, UpdateKernel kernel) {
+    Kernels.require(kernel);
+    RegressionProblem problem = new RegressionProblem(STEPS, true);
+    try (RegressionProblem.InGraph g = problem.new InGraph(float64)) {
+      Kafisto kafisto = Kafisto.builder().variant(Kafisto.Variant.VANILLA).layerwise(false).kernel(kernel)
+          .trackUpdateNorm(true).build(g.graph);
+      Op train = kafisto.minimize(g.loss());
+      for (int step = 0; step < STEPS; step++) {
+        double[] d = g.run(train, step,
+            List.of(kafisto.updateNorm(), kafisto.gradientNorm(), kafisto.effectiveStepSize()));
+        Trajectories.assertClose(kernel + ", float64=" + float64 + ", step " + (step + 1), d[2], d[0] / d[1],
+            float64 ? 1e-9 : 1e-4);
+      }
+    }
+  }
+
+  /** Fetched without the train op, the update norm runs one whole step: the weights and the step counter move. */
+  @Test
+  void fetchedAloneItRunsOneWholeStep() {
+    RegressionProblem problem = new RegressionProblem(STEPS, false);
+    ReferenceAdam ref = new ReferenceAdam(problem.initial);
+    ref.lr = step -> 0.01;
+    try (RegressionProblem.InGraph g = problem.new InGraph(true)) {
+      Adam adam = Adam.builder().lr(0.01).trackUpdateNorm(true).build(g.graph);
+      Op train = adam.minimize(g.loss());
+      g.run(train, 0, List.of());
+      ref.step(problem, 0);
+      double[][] before = ref.currentPoint();
+      ref.step(problem, 1);
+      double measured = g.run(null, 1, List.of(adam.updateNorm()))[0];
+      Trajectories.assertClose("‖Δx‖ of step 2", distance(before, ref.currentPoint()), measured, 1e-9);
+      Trajectories.assertClose("weights after step 2", ref.currentPoint(), g.values(), 1e-9);
+      assertEquals(2.0, TensorValues.read(g.session(), adam.globalStep())[0], 0.0, "the step was counted");
     }
   }
 

@@ -223,9 +223,10 @@ public final class RunSettings {
 
   public static final RunSetting<Boolean> LOG_STEP_SIZE = RunSetting.declare("log-step-size", Boolean.class)
       .negatable().only(Family.IMAGE_CLASSIFIER, Family.LANGUAGE_MODEL)
-      .help("Also log each step's update norm ‖Δx‖ (update_norm) and the effective step size ‖Δx‖ / ‖g‖ "
-          + "(effective_step; plain SGD: the learning rate), to compare any optimizer's steps with KaFiStO's. Keeps a "
-          + "copy of the weights.")
+      .help("Also log each step's update norm ‖Δx‖ (update_norm) and the effective step size ‖Δx‖ / ‖g‖ with g "
+          + "the gradient before clipping (effective_step; plain SGD: the learning rate, times min(1, clip/‖g‖) when "
+          + "clipping), to compare any optimizer's steps with KaFiStO's. Keeps a copy of the weights; not with "
+          + "accumulate > 1.")
       .byDefault(false)
       .build();
 

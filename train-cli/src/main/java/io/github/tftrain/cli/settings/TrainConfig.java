@@ -192,7 +192,7 @@ public record TrainConfig(
       Object value = m.get(key);
       RunSetting<?> setting = RunSettings.byComponent(component);
       if (value == null && setting != null
-          && (!setting.appliesTo(spec) || Set.of("init_from", "early_stopping", "sync_batch_norm").contains(key))) {
+          && (!setting.appliesTo(spec) || Set.of("init_from", "early_stopping", "sync_batch_norm", "log_step_size").contains(key))) {
         value = setting.defaultFor(spec);
       }
       if (value == null) {

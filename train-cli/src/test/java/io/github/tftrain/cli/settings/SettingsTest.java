@@ -147,7 +147,7 @@ class SettingsTest {
     Map<String, Object> map = config.toMap();
     assertEquals(List.of("model", "data", "data_format", "optimizer", "hyperparameters", "epochs", "steps",
         "batch_size", "schedule", "seed", "init", "augment", "sync_batch_norm", "dropout", "eval_every",
-        "log_every", "checkpoint_every", "keep_checkpoints", "on_nan", "precision", "xla", "preset", "init_from",
+        "log_every", "log_step_size", "checkpoint_every", "keep_checkpoints", "on_nan", "precision", "xla", "preset", "init_from",
         "early_stopping"), List.copyOf(map.keySet()));
     assertEquals(16, map.get("batch_size"));
     assertEquals(config, TrainConfig.fromMap(Json.parseObject(Json.write(map))));
@@ -155,7 +155,9 @@ class SettingsTest {
     older.remove("init_from");
     older.remove("early_stopping");
     older.remove("sync_batch_norm");
+    older.remove("log_step_size");
     assertEquals("", TrainConfig.fromMap(older).earlyStopping());
+    assertEquals(false, TrainConfig.fromMap(older).logStepSize(), "runs written before the setting existed");
     assertEquals(false, TrainConfig.fromMap(older).syncBatchNorm(), "runs written before the setting existed");
     older.remove("batch_size");
     assertEquals("no \"batch_size\"", org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
