@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
  * {@code tftrain compare}: a study. The same model, data and schedule trained per optimizer × grid point × seed, one
  * run directory each under --out, then tables of the results (mean ± standard deviation over seeds; per optimizer the
  * best grid point and the spread over its grid) and a chart. A study interrupted or killed continues when the same
- * command runs again: finished runs are kept, an interrupted one resumes from its checkpoint.
+ * command runs again: finished runs are kept, an interrupted one resumes from its checkpoint; the command with more
+ * grid points or seeds (everything else the same) extends it, training only the runs it adds.
  */
 @Command(
     name = "compare",
@@ -50,7 +51,8 @@ import picocli.CommandLine.Option;
           + "--out (OPTIMIZER, or OPTIMIZER/POINT/seed-S), then write comparison.md / comparison.csv (per "
           + "configuration: final and best metrics as mean ± std over seeds, the best grid point per optimizer and "
           + "the spread over the grid, time) and comparison.png (the metric, or the training loss, of each "
-          + "optimizer's best configuration). Run the same command again to continue an interrupted study.",
+          + "optimizer's best configuration). Run the same command again to continue an interrupted study, or add "
+          + "grid points or seeds to extend a finished one.",
       "Takes the train options; --lr and --set apply to every optimizer, so prefer a preset's lr.OPTIMIZER and "
           + "set.OPTIMIZER.KEY values."
     })
@@ -133,13 +135,35 @@ public final class CompareCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--out " + root + " already exists and holds no study (no study.json); "
             + "choose a new folder");
       }
-      Object prior = Json.parseObject(Files.readString(studyFile, StandardCharsets.UTF_8), studyFile).get("plan");
-      if (!Json.write(plan).equals(Json.write(prior))) {
+      Map<String, Object> prior = Json.parseObject(Files.readString(studyFile, StandardCharsets.UTF_8), studyFile);
+      List<String> priorRuns = new ArrayList<>();
+      for (Object entry : (List<?>) prior.get("plan")) {
+        priorRuns.add(Json.write(entry));
+      }
+      List<String> plannedRuns = plan.stream().map(Json::write).toList();
+      if (!plannedRuns.containsAll(priorRuns)) {
         throw new IllegalArgumentException("--out " + root + " holds another study (its study.json plans other runs "
-            + "or settings); give the same flags to continue it, or choose a new folder");
+            + "or settings); give the same flags to continue it, more grid points or seeds to extend it, or choose a "
+            + "new folder");
       }
       long done = trials.stream().filter(t -> Files.isRegularFile(t.dir().resolve(TRIAL_FILE))).count();
-      printer.println("continuing the study in " + root + ": " + done + " of " + trials.size() + " runs done");
+      if (plannedRuns.size() > priorRuns.size()) {
+        // More grid points or seeds with everything else the same: the runs already planned keep their results.
+        List<Object> commands = new ArrayList<>();
+        if (prior.get("extends") instanceof List<?> earlier) {
+          commands.addAll(earlier);
+        }
+        commands.add(prior.get("command"));
+        Map<String, Object> study = new LinkedHashMap<>();
+        study.put("command", command);
+        study.put("extends", commands);
+        study.put("plan", plan);
+        AtomicFiles.write(studyFile, o -> o.write(Json.write(study).getBytes(StandardCharsets.UTF_8)));
+        printer.println("extending the study in " + root + ": " + priorRuns.size() + " runs planned before, "
+            + (plannedRuns.size() - priorRuns.size()) + " more; " + done + " of " + trials.size() + " runs done");
+      } else {
+        printer.println("continuing the study in " + root + ": " + done + " of " + trials.size() + " runs done");
+      }
     } else {
       Files.createDirectories(root);
       Map<String, Object> study = new LinkedHashMap<>();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tftrain.cli.app.Tftrain;
+import io.github.tftrain.trainer.Json;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code tftrain compare} as a study tool, end to end on a tiny budget: two optimizers, a 2-point grid of SGD's
  * learning rate, 2 seeds. The report's means and standard deviations are recomputed here from the runs' own
  * metrics.csv, the grid winner is the point with the lower mean best test error, and running the same command again
- * continues the study without training anything twice.
+ * continues the study without training anything twice; more grid points extend it, training only the new runs.
  */
 class CompareStudyTest {
   private static final List<String> STUDY = List.of("compare", "--optimizers", "sgd,adam", "--grid",
@@ -101,6 +103,22 @@ class CompareStudyTest {
     assertEquals(2, refused.exitCode(), refused.toString());
     assertTrue(refused.err().contains("holds another study"), refused.err());
     assertFalse(Files.exists(root.resolve("sgd/lr=0.3")));
+
+    // more grid points on the same folder extend the study: only the new runs train
+    List<String> wider = new ArrayList<>(args);
+    wider.set(wider.indexOf("lr.sgd=0.05,0.2"), "lr.sgd=0.05,0.2,0.4");
+    TrainRuns.Cli extended = compare(wider);
+    assertEquals(0, extended.exitCode(), extended.toString());
+    assertTrue(extended.out().contains("extending the study in " + root + ": 6 runs planned before, 2 more; 6 of 8 "
+        + "runs done"), extended.out());
+    assertEquals(before, Files.getLastModifiedTime(runs.get(0).resolve("metrics.csv")), "a finished run was kept");
+    assertTrue(Files.isRegularFile(root.resolve("sgd/lr=0.4/seed-2/trial.json")));
+    assertTrue(Files.readString(root.resolve("comparison.md")).contains("| sgd | lr=0.4 |"), "the new point reported");
+    Map<String, Object> study = Json.parseObject(Files.readString(root.resolve("study.json")));
+    assertTrue(((List<?>) study.get("command")).contains("lr.sgd=0.05,0.2,0.4"), "the extending command");
+    List<?> extendsCommands = (List<?>) study.get("extends");
+    assertEquals(1, extendsCommands.size(), "and the one it extends");
+    assertTrue(((List<?>) extendsCommands.get(0)).contains("lr.sgd=0.05,0.2"), extendsCommands.toString());
   }
 
   /** The final test error of a configuration's two seeds. */
