@@ -13,6 +13,7 @@ import io.github.tftrain.cli.commands.CompareCommand;
 import io.github.tftrain.cli.commands.EvalCommand;
 import io.github.tftrain.cli.commands.ExportCommand;
 import io.github.tftrain.cli.commands.LrFindCommand;
+import io.github.tftrain.cli.commands.PlotCommand;
 import io.github.tftrain.cli.commands.PresetsCommand;
 import io.github.tftrain.cli.commands.SampleCommand;
 import io.github.tftrain.cli.commands.TrainCommand;
@@ -28,8 +29,8 @@ import picocli.CommandLine.Command;
     versionProvider = Tftrain.Version.class,
     description = "Train on TensorFlow Java with KaFiStO, Apollo and the optimizer catalogue (tftrain optimizers).",
     subcommands = {TrainCommand.class, LrFindCommand.class, EvalCommand.class, ExportCommand.class, SampleCommand.class,
-      CompareCommand.class, PresetsCommand.class, OptimizersCommand.class, TraceCommand.class, BenchCommand.class,
-      HelpCommand.class})
+      CompareCommand.class, PlotCommand.class, PresetsCommand.class, OptimizersCommand.class, TraceCommand.class,
+      BenchCommand.class, HelpCommand.class})
 public final class Tftrain implements Runnable {
 
 
