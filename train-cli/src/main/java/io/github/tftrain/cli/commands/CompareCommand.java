@@ -138,7 +138,7 @@ public final class CompareCommand implements Callable<Integer> {
       Map<String, Object> prior = Json.parseObject(Files.readString(studyFile, StandardCharsets.UTF_8), studyFile);
       List<String> priorRuns = new ArrayList<>();
       for (Object entry : (List<?>) prior.get("plan")) {
-        priorRuns.add(Json.write(entry));
+        priorRuns.add(Json.write(normalised(entry)));
       }
       List<String> plannedRuns = plan.stream().map(Json::write).toList();
       if (!plannedRuns.containsAll(priorRuns)) {
@@ -261,6 +261,24 @@ public final class CompareCommand implements Callable<Integer> {
       }
     }
     return false;
+  }
+
+  /**
+   * A plan entry of study.json as this version writes it: its train settings read and written back, so that a study
+   * planned by an older tftrain (without a setting added since, which reads as its default) continues.
+   */
+  @SuppressWarnings("unchecked")
+  private static Object normalised(Object entry) {
+    if (!(entry instanceof Map<?, ?> map) || !(map.get("train") instanceof Map<?, ?> train)) {
+      return entry;
+    }
+    Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) map);
+    try {
+      copy.put("train", TrainConfig.fromMap((Map<String, Object>) train).toMap());
+    } catch (IllegalArgumentException e) {
+      return entry; // not a plan this version can read: compared as written, so it is refused
+    }
+    return copy;
   }
 
   /** Written into a run's folder when the run ended (its exit code and seconds): a continued study skips it. */

@@ -96,6 +96,16 @@ class CompareStudyTest {
     assertEquals(before, Files.getLastModifiedTime(runs.get(0).resolve("metrics.csv")), "a finished run was kept");
     assertTrue(Files.isRegularFile(runs.get(5).resolve("trial.json")));
 
+    // a study planned by an older tftrain, before a setting existed, continues (the setting reads as its default)
+    Path studyFile = root.resolve("study.json");
+    String planned = Files.readString(studyFile);
+    String older = planned.replaceAll("\"sync_batch_norm\"\\s*:\\s*false\\s*,", "");
+    assertTrue(older.length() < planned.length(), "the plan had the setting");
+    Files.writeString(studyFile, older);
+    TrainRuns.Cli olderPlan = compare(args);
+    assertEquals(0, olderPlan.exitCode(), olderPlan.toString());
+    assertTrue(olderPlan.out().contains("continuing the study in " + root + ": 6 of 6 runs done"), olderPlan.out());
+
     // other flags on the same folder are another study: refused, nothing touched
     List<String> other = new ArrayList<>(args);
     other.set(other.indexOf("lr.sgd=0.05,0.2"), "lr.sgd=0.05,0.3");
