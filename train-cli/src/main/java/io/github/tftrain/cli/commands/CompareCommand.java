@@ -217,7 +217,8 @@ public final class CompareCommand implements Callable<Integer> {
         secondsPerStep.merge(label, rows.get(i).seconds / Math.max(1, rows.get(i).steps) / seeds, Double::sum);
       }
     }
-    String column = metric != null ? metric : "loss";
+    // no evaluation metric (dcgan): the training loss, by its own name (critic_loss)
+    String column = metric != null ? metric : rows.get(0).lossColumn;
     List<String> charts = new ArrayList<>(List.of("comparison.png", "comparison-train-loss.png",
         "comparison-time.png", "comparison-train-loss-time.png"));
     Plots.bands(groups, column, null, root.resolve(charts.get(0)));

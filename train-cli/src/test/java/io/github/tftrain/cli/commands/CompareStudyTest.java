@@ -131,6 +131,21 @@ class CompareStudyTest {
     assertTrue(((List<?>) extendsCommands.get(0)).contains("lr.sgd=0.05,0.2"), extendsCommands.toString());
   }
 
+  /** A study of a model without an evaluation metric (dcgan) is charted by its training loss, the critic's. */
+  @Test
+  void aGanStudyIsChartedByItsCriticLoss(@TempDir Path tmp) throws Exception {
+    Path root = tmp.resolve("gan");
+    TrainRuns.Cli cli = compare(List.of("compare", "--optimizers", "kafisto,adam", "--model", "dcgan", "--data",
+        "testdata/fashion-mnist", "--steps", "2", "--batch-size", "8", "--n-critic", "2", "--quiet", "--threads", "2",
+        "--out", root.toString()));
+    assertEquals(0, cli.exitCode(), cli.toString());
+    for (String chart : List.of("comparison.png", "comparison-train-loss.png", "comparison-time.png",
+        "comparison-train-loss-time.png")) {
+      assertTrue(Files.size(root.resolve(chart)) > 1000, chart);
+    }
+    assertTrue(Files.readString(root.resolve("comparison.md")).contains("| adam | default |"), "the table");
+  }
+
   /** The final test error of a configuration's two seeds. */
   private static double[] errors(Path root, String configuration) throws Exception {
     double[] values = new double[2];
