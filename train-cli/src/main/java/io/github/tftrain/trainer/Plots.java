@@ -244,7 +244,6 @@ public final class Plots {
    */
   public static void bands(Map<String, List<Path>> runsByLabel, String column, boolean bySteps,
       Map<String, Double> secondsPerUnit, Path png) throws IOException {
-    Map<String, Double> secondsPerEpoch = secondsPerUnit;
     List<Series> series = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     int runs = 0;
@@ -280,7 +279,7 @@ public final class Plots {
       double[] low = new double[n];
       double[] high = new double[n];
       int i = 0;
-      double scale = secondsPerEpoch == null ? 1 : secondsPerEpoch.get(group.getKey());
+      double scale = secondsPerUnit == null ? 1 : secondsPerUnit.get(group.getKey());
       for (double epoch : common) {
         double sum = 0;
         low[i] = Double.POSITIVE_INFINITY;
@@ -304,8 +303,8 @@ public final class Plots {
         + (missing.isEmpty() ? "" : "; without this column: " + String.join(", ", missing));
     boolean logY = isRateColumn(column) && wantsLogScale(series);
     String unit = bySteps ? "step" : "epoch";
-    String x = secondsPerEpoch == null ? unit : "seconds (each group's mean time per " + unit + ")";
-    writePng(chart(column + (secondsPerEpoch == null ? " by " + unit : " against wall time"), subtitle, x, column,
+    String x = secondsPerUnit == null ? unit : "seconds (each group's mean time per " + unit + ")";
+    writePng(chart(column + (secondsPerUnit == null ? " by " + unit : " against wall time"), subtitle, x, column,
         series, logY), png);
   }
 
@@ -723,6 +722,14 @@ public final class Plots {
 
     public int rows() {
       return steps.length;
+    }
+
+    /** The column names of a metrics.csv, from its header line only (empty for an empty file). */
+    public static List<String> columns(Path file) throws IOException {
+      try (java.io.BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        String header = in.readLine();
+        return header == null ? List.of() : Arrays.stream(header.split(",", -1)).map(String::strip).toList();
+      }
     }
 
     public static Table read(Path file) throws IOException {

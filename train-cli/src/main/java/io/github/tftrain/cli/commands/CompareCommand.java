@@ -253,11 +253,8 @@ public final class CompareCommand implements Callable<Integer> {
   private static boolean anyLogs(Map<String, List<Path>> groups, String column) throws IOException {
     for (List<Path> files : groups.values()) {
       for (Path file : files) {
-        try (java.io.BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-          String header = in.readLine();
-          if (header != null && List.of(header.split(",", -1)).contains(column)) {
-            return true;
-          }
+        if (Plots.Table.columns(file).contains(column)) {
+          return true;
         }
       }
     }

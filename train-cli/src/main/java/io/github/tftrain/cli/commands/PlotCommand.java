@@ -1,9 +1,7 @@
 package io.github.tftrain.cli.commands;
 
 import io.github.tftrain.trainer.Plots;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,13 +78,10 @@ public final class PlotCommand implements Callable<Integer> {
   }
 
   private void requireColumn(Path metrics) throws IOException {
-    try (BufferedReader in = Files.newBufferedReader(metrics, StandardCharsets.UTF_8)) {
-      String header = in.readLine();
-      List<String> columns = header == null ? List.of() : List.of(header.split(",", -1));
-      if (!columns.contains(column)) {
-        throw new IllegalArgumentException(metrics + " has no column '" + column + "'; it has "
-            + String.join(", ", columns));
-      }
+    List<String> columns = Plots.Table.columns(metrics);
+    if (!columns.contains(column)) {
+      throw new IllegalArgumentException(metrics + " has no column '" + column + "'; it has "
+          + String.join(", ", columns));
     }
   }
 }

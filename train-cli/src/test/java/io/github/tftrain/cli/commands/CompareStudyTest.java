@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.tftrain.cli.app.Tftrain;
 import io.github.tftrain.trainer.Json;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -31,10 +28,7 @@ class CompareStudyTest {
       "--batch-size", "16", "--log-step-size", "--quiet", "--threads", "2");
 
   private static TrainRuns.Cli compare(List<String> args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Tftrain.execute(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
-    return new TrainRuns.Cli(code, out.toString(), err.toString());
+    return TrainRuns.tftrain(args.toArray(String[]::new));
   }
 
   @Test

@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.tftrain.cli.app.Tftrain;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -18,13 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 class PlotCommandTest {
 
   private static TrainRuns.Cli plot(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
     String[] all = new String[args.length + 1];
     all[0] = "plot";
     System.arraycopy(args, 0, all, 1, args.length);
-    int code = Tftrain.execute(new PrintWriter(out), new PrintWriter(err), all);
-    return new TrainRuns.Cli(code, out.toString(), err.toString());
+    return TrainRuns.tftrain(all);
   }
 
   private static Path run(Path dir, String name, double scale) throws Exception {

@@ -40,12 +40,17 @@ public final class TrainRuns {
 
   /** {@code tftrain train ARGS} in this JVM. */
   static Cli train(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
     String[] all = new String[args.length + 1];
     all[0] = "train";
     System.arraycopy(args, 0, all, 1, args.length);
-    int code = Tftrain.execute(new PrintWriter(out), new PrintWriter(err), all);
+    return tftrain(all);
+  }
+
+  /** {@code tftrain ARGS} (the command first) in this JVM. */
+  static Cli tftrain(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Tftrain.execute(new PrintWriter(out), new PrintWriter(err), args);
     return new Cli(code, out.toString(), err.toString());
   }
 
