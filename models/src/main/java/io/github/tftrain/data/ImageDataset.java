@@ -114,6 +114,14 @@ public final class ImageDataset {
     return labels.clone();
   }
 
+  /**
+   * CRC-32 of the content: the shape, the class names, the pixels and the labels, as eight hex digits. Equal for
+   * equal data wherever it was read from (the workers of a data-parallel run compare it).
+   */
+  public String crc32() {
+    return new Checksum().ints(count(), height, width, channels).strings(classNames).bytes(pixels).ints(labels).hex();
+  }
+
   /** Direct read access for batching (not copied; callers must not modify it). */
   byte[] rawPixels() {
     return pixels;
