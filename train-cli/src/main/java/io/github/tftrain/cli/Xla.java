@@ -25,6 +25,12 @@ public final class Xla {
     return flags != null && flags.contains("--tf_xla_auto_jit=2") && flags.contains("--tf_xla_cpu_global_jit");
   }
 
+  /** Switches XLA on in the environment of a process about to start (this process's TF_XLA_FLAGS kept). */
+  public static void enableIn(java.util.Map<String, String> environment) {
+    String existing = System.getenv("TF_XLA_FLAGS");
+    environment.put("TF_XLA_FLAGS", existing == null ? FLAGS : existing + " " + FLAGS);
+  }
+
   /** Whether this process is the child a relaunch started. */
   public static boolean isChild() {
     return System.getenv(CHILD_MARKER) != null;
@@ -46,8 +52,7 @@ public final class Xla {
     }
     List<String> command = OwnCommand.get();
     ProcessBuilder child = new ProcessBuilder(command).inheritIO();
-    String existing = System.getenv("TF_XLA_FLAGS");
-    child.environment().put("TF_XLA_FLAGS", existing == null ? FLAGS : existing + " " + FLAGS);
+    enableIn(child.environment());
     child.environment().put(CHILD_MARKER, "1");
     child.environment().put(io.github.tftrain.trainer.Interrupts.WATCH_PARENT, "1");
     Process process = child.start();

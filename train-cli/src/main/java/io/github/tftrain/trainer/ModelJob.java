@@ -186,9 +186,9 @@ public final class ModelJob implements TrainingJob {
   @Override
   public Map<String, Object> describeData() {
     Map<String, Object> d = new LinkedHashMap<>();
-    Map<String, Object> inputs = new LinkedHashMap<>();
-    train.inputs().forEach((name, spec) -> inputs.put(name, Map.of("type", spec.type().getSimpleName(), "shape",
-        spec.shape().toString())));
+    Map<String, Object> inputs = new java.util.TreeMap<>(); // by name: the same config.json in every process
+    train.inputs().forEach((name, spec) -> inputs.put(name,
+        new java.util.TreeMap<>(Map.of("type", spec.type().getSimpleName(), "shape", spec.shape().toString()))));
     d.put("inputs", inputs);
     d.put("train_batches_per_epoch", train.batchesPerEpoch());
     d.put("batch_size", train.batchSize());

@@ -48,7 +48,8 @@ import io.github.tftrain.cli.settings.RunSettings;
 public final class TrainCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--resume", description = "Continue the run in --run-dir from its latest checkpoint.")
+  @Option(names = "--resume", description = "Continue the run in --run-dir from its latest checkpoint (--epochs or "
+      + "--steps extend it; --data says where its dataset is now, e.g. a worker's own copy).")
   boolean resume;
 
   @CommandLine.Mixin ThreadsOption threads;
@@ -83,13 +84,15 @@ public final class TrainCommand implements Callable<Integer> {
       }
       List<String> extra = new ArrayList<>();
       for (RunSetting<?> setting : options.given()) {
-        if (setting != RunSettings.RUN_DIR && setting != RunSettings.EPOCHS && setting != RunSettings.STEPS) {
+        if (setting != RunSettings.RUN_DIR && setting != RunSettings.EPOCHS && setting != RunSettings.STEPS
+            && setting != RunSettings.DATA) {
           extra.add(setting.flag());
         }
       }
       if (!extra.isEmpty()) {
         throw new IllegalArgumentException("--resume continues a run with the settings in its config.json (only "
-            + "--epochs or --steps may extend it); drop " + String.join(", ", extra));
+            + "--epochs or --steps may extend it, and --data say where its dataset is now); drop "
+            + String.join(", ", extra));
       }
       if (epochs != null && steps != null) {
         throw new IllegalArgumentException("--resume takes --epochs or --steps to extend the run, not both");
@@ -97,22 +100,26 @@ public final class TrainCommand implements Callable<Integer> {
     }
     if (localWorkers > 1) {
       // the flags are checked once here, before any worker starts
-      if (resume) {
-        TrainConfig.read(RunDirectory.open(Path.of(runDir)));
-      } else {
-        Settings.resolve(options);
-      }
-      return LocalWorkers.run(localWorkers, out, err);
+      TrainConfig config = resume ? movedData(TrainConfig.read(RunDirectory.open(Path.of(runDir))), options)
+          : Settings.resolve(options);
+      return LocalWorkers.run(localWorkers, config.xla(), out, err);
     }
     if (cluster.isPresent() && cluster.get().task() != 0) {
       // a worker other than the chief: the chief's settings (a resume reads them from the chief, whose run it is)
+      TrainConfig own = resume ? null : Settings.resolve(options);
+      if (own != null && own.xla() && !Xla.enabled()) {
+        return Xla.relaunchIfNeeded().orElseThrow(); // before the server takes the port
+      }
       ClusterRun worker = ClusterRun.start(cluster.get(), timeout, communication);
-      TrainConfig config = worker.agree(resume ? null : Settings.resolve(options), resume);
+      TrainConfig config = worker.agree(own, resume);
+      if (resume) {
+        config = movedData(config, options);
+      }
       return new Runs(out, err, quiet, threads.threads(), worker).follow(config, interrupts);
     }
     if (resume) {
       RunDirectory run = RunDirectory.open(Path.of(runDir));
-      TrainConfig config = TrainConfig.read(run);
+      TrainConfig config = movedData(TrainConfig.read(run), options);
       if (config.xla() && !Xla.enabled()) {
         return Xla.relaunchIfNeeded().orElseThrow();
       }
@@ -136,6 +143,24 @@ public final class TrainCommand implements Callable<Integer> {
     }
     return new Runs(out, err, quiet, threads.threads(), chief).start(config, dir,
         spec.commandLine().getParseResult().originalArgs(), interrupts);
+  }
+
+  /**
+   * A resumed run's settings with the dataset where {@code --data} says it is now (a moved folder, or a worker's own
+   * copy on another machine); the workers check before training that they all read the same data.
+   */
+  private static TrainConfig movedData(TrainConfig config, RunOptions options) {
+    Optional<String> given = options.get(RunSettings.DATA);
+    if (given.isEmpty()) {
+      return config;
+    }
+    Path folder = Settings.dataFolder(given.get());
+    String format = Settings.detectFormat(io.github.tftrain.cli.models.ModelSpec.parse(config.model()), folder);
+    if (!format.equals(config.dataFormat())) {
+      throw new IllegalArgumentException("--data " + given.get() + " holds " + format + " data but the run trained on "
+          + config.dataFormat() + " data (" + config.data() + ")");
+    }
+    return config.withData(folder.toString(), format);
   }
 
   /** The run settings given on the command line. */

@@ -329,6 +329,8 @@ public final class ClassifierJob implements TrainingJob {
     }
     d.put("normalization_mean", mean);
     d.put("normalization_std", std);
+    d.put("train_crc32", train.crc32());
+    d.put("test_crc32", test.crc32());
     return d;
   }
 

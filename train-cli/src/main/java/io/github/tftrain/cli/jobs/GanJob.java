@@ -56,6 +56,8 @@ public final class GanJob implements TrainingJob {
   /** The losses of a step on this replica, averaged over the replicas (the global batch's). */
   private final org.tensorflow.op.core.Placeholder<TFloat64> localLosses;
   private final Operand<TFloat64> globalLosses;
+  /** The generator's images of the global batch, every replica's slice in its place (the sample grid's). */
+  private final Operand<TFloat32> globalSamples;
 
   GanJob(TrainConfig config, ModelSpec.Gan spec, ImageDataset train) {
     this(config, spec, train, Replicas.single());
@@ -85,6 +87,7 @@ public final class GanJob implements TrainingJob {
       this.localLosses = tf.placeholder(TFloat64.class,
           org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(4)));
       this.globalLosses = replicas.allReduceMean(tf, localLosses);
+      this.globalSamples = globalSamples(Ops.create(graph).withSubScope("samples"), task.fake(), replicas);
       RunOptimizer.requireGroupsMatched(List.of(task.criticOptimizer(), task.generatorOptimizer()));
       // the generator's evaluation weights make the samples and the export; the critic's swap along (it is exported
       // too, for the train_critic signature)
@@ -108,6 +111,22 @@ public final class GanJob implements TrainingJob {
         config.syncBatchNorm() ? ClassifierJob.crossReplicaMean(replicas) : null);
   }
 
+  /**
+   * The global batch of generated images on every replica: each replica's slice padded with zeros to the global
+   * batch at its offset, summed over the replicas (adding zeros is exact, so the grid is one process's).
+   */
+  private static Operand<TFloat32> globalSamples(Ops tf, Operand<TFloat32> fake, Replicas replicas) {
+    if (!replicas.isDistributed()) {
+      return fake;
+    }
+    int rows = (int) fake.shape().get(0);
+    int before = replicas.rank() * rows;
+    int after = (replicas.size() - 1 - replicas.rank()) * rows;
+    Operand<TFloat32> placed = tf.pad(fake, tf.constant(new int[][] {{before, after}, {0, 0}, {0, 0}, {0, 0}}),
+        tf.constant(0f));
+    return replicas.allReduceSum(tf, placed);
+  }
+
   @Override
   public Graph graph() {
     return graph;
@@ -119,6 +138,7 @@ public final class GanJob implements TrainingJob {
     d.put("train_images", train.count());
     d.put("shape", List.of(train.height(), train.width(), train.channels()));
     d.put("scaling", "pixels / 127.5 - 1");
+    d.put("train_crc32", train.crc32());
     return d;
   }
 
@@ -216,8 +236,8 @@ public final class GanJob implements TrainingJob {
   @Override
   public void afterEpoch(Session session, int epochIndex, long step, RunDirectory run, EventWriter events)
       throws IOException {
-    float[] samples = task.samples(session, SAMPLE_KEY);
-    int n = Math.min(64, config.batchSize() / replicas.size()); // this replica's rows of the global sample batch
+    float[] samples = task.samples(session, SAMPLE_KEY, globalSamples);
+    int n = Math.min(64, config.batchSize());
     Plots.grid(samples, n, 32, 32, 3, run.plots().resolve(String.format(Locale.ROOT, "samples-epoch-%03d.png",
         epochIndex + 1)));
     if (events != null) {

@@ -254,6 +254,7 @@ public final class LanguageModelJob implements TrainingJob {
     d.put("valid_tokens", corpus.split("valid").length);
     d.put("test_tokens", corpus.split("test").length);
     d.put("train_windows", train.windows());
+    d.put("corpus_crc32", corpus.crc32());
     return d;
   }
 

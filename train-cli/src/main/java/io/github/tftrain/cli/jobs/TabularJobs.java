@@ -71,6 +71,8 @@ final class TabularJobs {
     facts.put("classes", classes);
     facts.put("normalization_mean", floats(mean));
     facts.put("normalization_std", floats(std));
+    facts.put("train_crc32", train.crc32());
+    facts.put("test_crc32", test.crc32());
     return new ModelJob(mlp(spec.hidden(), features, classes, mean, std), trainData, testData,
         Jobs.optimizer(config, trainData.batchesPerEpoch()).withReplicas(replicas).builder(), config.seed(),
         "eval_error", facts);

@@ -204,8 +204,16 @@ public final class GanTask {
    * @return the images, row-major NHWC
    */
   public float[] samples(Session session, long step) {
+    return samples(session, step, fake);
+  }
+
+  /**
+   * {@link #samples(Session, long)} read from {@code output}, an operand computed from the generator's output (the
+   * global batch of a data-parallel run).
+   */
+  public float[] samples(Session session, long step, Operand<TFloat32> output) {
     try (TInt64 stepValue = TInt64.scalarOf(step);
-        Result r = session.runner().feed(generator.step(), stepValue).fetch(fake).run()) {
+        Result r = session.runner().feed(generator.step(), stepValue).fetch(output).run()) {
       TFloat32 images = (TFloat32) r.get(0);
       float[] out = new float[(int) images.shape().size()];
       images.asRawTensor().data().asFloats().read(out);

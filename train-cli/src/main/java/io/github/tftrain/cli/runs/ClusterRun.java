@@ -83,36 +83,85 @@ public final class ClusterRun {
     if (isChief() && own == null) {
       throw new IllegalStateException("the chief needs its settings");
     }
+    Map<String, Object> mine = new LinkedHashMap<>();
+    if (isChief()) {
+      mine.put("train", own.toMap());
+      mine.put("resume", resume);
+    }
+    Map<String, Object> chiefs = consensus(2, "chief's settings", mine, theirs -> {
+      if (isChief()) {
+        return null;
+      }
+      if (!Boolean.valueOf(resume).equals(theirs.get("resume"))) {
+        return resume ? "this worker resumes but the chief starts a new run"
+            : "the chief resumes its run but this worker was not given --resume";
+      }
+      @SuppressWarnings("unchecked")
+      TrainConfig chief = TrainConfig.fromMap((Map<String, Object>) theirs.get("train"));
+      if (chief.xla() && !io.github.tftrain.cli.Xla.enabled()) {
+        // XLA is switched on before TensorFlow loads, and this worker's server already holds its port
+        return "the run uses --xla but this worker runs without it; start it with TF_XLA_FLAGS=\""
+            + io.github.tftrain.cli.Xla.FLAGS + "\"";
+      }
+      return own == null ? null : difference(chief, own);
+    }, "give every worker the same flags");
+    if (own != null) {
+      return own;
+    }
+    @SuppressWarnings("unchecked")
+    TrainConfig chief = TrainConfig.fromMap((Map<String, Object>) chiefs.get("train"));
+    return chief;
+  }
+
+  /**
+   * Agrees that every worker read the same data: {@code description} (the job's facts about its data, checksums
+   * included, and its steps per epoch) must equal the chief's. Every worker calls this once, after reading its data and
+   * before anything is written.
+   *
+   * @param problem what this worker already found wrong with its data (the chief: not the data its run was trained
+   *     on), or null; it refuses with it, and so do the others
+   * @throws IllegalArgumentException when a worker's data differs, naming the fact, or a worker had a problem
+   */
+  public void agreeOnData(Map<String, Object> description, String problem) {
+    // through JSON, as the chief's arrives: a number compares by its text, not by its Java type
+    Map<String, Object> mine = Json.parseObject(Json.write(description));
+    consensus(3, "data", mine, chiefs -> {
+      if (problem != null) {
+        return problem;
+      }
+      for (Map.Entry<String, Object> fact : chiefs.entrySet()) {
+        Object own = mine.get(fact.getKey());
+        if (!java.util.Objects.equals(fact.getValue(), own)) { // maps compare by content, in any order
+          return "its data's " + fact.getKey() + " is " + own + " but the chief's is " + fact.getValue();
+        }
+      }
+      return null;
+    }, "every worker must read the run's dataset (is --data a full, unchanged copy on every machine?)");
+  }
+
+  /**
+   * The chief's {@code mine} on every worker, after each worker checked it with {@code refusalOf} (a sentence, or null
+   * to accept; the chief checks its own, which its own problems aside it accepts): when any worker refuses, every
+   * worker throws, the refusing one with its reason. Runs in a graph and session of its own, on collective group
+   * {@code groupKey}.
+   *
+   * @param what what is agreed on, for the message of the workers that did not refuse
+   */
+  private Map<String, Object> consensus(int groupKey, String what, Map<String, Object> mine,
+      java.util.function.Function<Map<String, Object>, String> refusalOf, String advice) {
     try (Graph graph = new Graph()) {
-      ReplicaSync sync = ReplicaSync.build(graph, replicas.withGroupKey(2));
+      ReplicaSync sync = ReplicaSync.build(graph, replicas.withGroupKey(groupKey));
       try (Session session = cluster.openSession(graph, ConfigProto.getDefaultInstance())) {
-        Map<String, Object> mine = new LinkedHashMap<>();
-        if (isChief()) {
-          mine.put("train", own.toMap());
-          mine.put("resume", resume);
-        }
         Map<String, Object> chiefs = Json.parseObject(sync.fromChief(session, Json.write(mine)));
-        @SuppressWarnings("unchecked")
-        TrainConfig chief = TrainConfig.fromMap((Map<String, Object>) chiefs.get("train"));
-        String refusal = null;
-        if (!isChief()) {
-          if (!Boolean.valueOf(resume).equals(chiefs.get("resume"))) {
-            refusal = resume ? "this worker resumes but the chief starts a new run"
-                : "the chief resumes its run but this worker was not given --resume";
-          } else if (own != null) {
-            refusal = difference(chief, own);
-          }
-        }
+        String refusal = refusalOf.apply(chiefs);
         boolean anyRefused = sync.any(session, refusal != null);
         if (refusal != null) {
-          throw new IllegalArgumentException("task " + cluster.task() + ": " + refusal + "; give every worker the same "
-              + "flags");
+          throw new IllegalArgumentException("task " + cluster.task() + ": " + refusal + "; " + advice);
         }
         if (anyRefused) {
-          throw new IllegalArgumentException("a worker refused the chief's settings (its message says which); give "
-              + "every worker the same flags");
+          throw new IllegalArgumentException("a worker refused the " + what + " (its message says which); " + advice);
         }
-        return own != null ? own : chief;
+        return chiefs;
       }
     } catch (TensorFlowException e) {
       throw new RunFailedException(lost(e));

@@ -26,14 +26,6 @@ public final class Extension {
   private Extension() {}
 
   /**
-   * Records the longer length in config.json and returns the settings with it.
-   *
-   * @param epochs the new number of epochs, or null
-   * @param steps the new number of steps, or null (one of the two is given)
-   * @param err where the note about a length-dependent schedule goes
-   * @throws IllegalArgumentException when the new length is not longer than the run's
-   */
-  /**
    * The settings with the longer length, checked, writing nothing (a data-parallel chief agrees them with the other
    * workers first).
    *
@@ -44,6 +36,14 @@ public final class Extension {
     return extend(run, config, epochs, steps, null);
   }
 
+  /**
+   * Records the longer length in config.json and returns the settings with it.
+   *
+   * @param epochs the new number of epochs, or null
+   * @param steps the new number of steps, or null (one of the two is given)
+   * @param err where the note about a length-dependent schedule goes; null to check only, writing nothing
+   * @throws IllegalArgumentException when the new length is not longer than the run's
+   */
   @SuppressWarnings("unchecked")
   static TrainConfig extend(RunDirectory run, TrainConfig config, Integer epochs, Long steps, PrintWriter err)
       throws IOException {

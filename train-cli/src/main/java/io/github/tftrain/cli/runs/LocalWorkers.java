@@ -26,9 +26,12 @@ public final class LocalWorkers {
    * Starts the workers and waits for all of them.
    *
    * @param count the number of workers, ≥ 2
+   * @param xla whether the run uses XLA: every worker starts with it on (it must be on before TensorFlow loads, and a
+   *     worker cannot relaunch itself once its server holds its port)
    * @return the chief's exit code (1 if it ended well but another worker failed)
    */
-  public static int run(int count, PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
+  public static int run(int count, boolean xla, PrintWriter out, PrintWriter err)
+      throws IOException, InterruptedException {
     List<String> addresses = io.github.tftrain.distributed.Cluster.loopback(count);
     List<String> base = ownCommandWithoutLocalWorkers();
     List<Process> workers = new java.util.concurrent.CopyOnWriteArrayList<>(); // the signal handler reads it
@@ -44,6 +47,9 @@ public final class LocalWorkers {
         command.addAll(List.of("--workers", String.join(",", addresses), "--task", Integer.toString(task)));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put(Interrupts.WATCH_PARENT, "1"); // a worker ends when this launcher is gone
+        if (xla) {
+          io.github.tftrain.cli.Xla.enableIn(pb.environment());
+        }
         gpuOf(System.getenv("CUDA_VISIBLE_DEVICES"), task, count)
             .ifPresent(gpu -> pb.environment().put("CUDA_VISIBLE_DEVICES", gpu));
         Path log = logDir.resolve("task-" + task + ".log");

@@ -11,6 +11,7 @@ import io.github.tftrain.trainer.EventWriter;
 import io.github.tftrain.trainer.Outcome;
 import io.github.tftrain.trainer.Progress;
 import io.github.tftrain.trainer.Interrupts;
+import io.github.tftrain.trainer.Json;
 import io.github.tftrain.trainer.Provenance;
 import io.github.tftrain.trainer.TrainingJob;
 
@@ -77,6 +78,7 @@ public final class Runs {
     Path scratch = Files.createTempDirectory(temporary, "tftrain-worker-" + cluster.cluster().task() + "-"
         + ProcessHandle.current().pid() + "-");
     try (TrainingJob job = Jobs.create(config, replicas())) {
+      cluster.agreeOnData(dataFacts(job), null);
       RunDirectory run = RunDirectory.create(scratch.resolve("run"));
       return train(config, run, job, false, interrupts);
     } finally {
@@ -112,6 +114,9 @@ public final class Runs {
   /** A new run. */
   public int start(TrainConfig config, Path runDir, List<String> args, Interrupts interrupts) throws IOException {
     try (TrainingJob job = Jobs.create(config, replicas())) {
+      if (cluster != null) {
+        cluster.agreeOnData(dataFacts(job), null); // before the run directory exists
+      }
       if (interrupts.requested() != null) {
         return interruptedWhileStarting(interrupts, "nothing was written");
       }
@@ -144,20 +149,52 @@ public final class Runs {
   public int resume(RunDirectory run, TrainConfig config, Interrupts interrupts, Integer epochs, Long steps)
       throws IOException {
     try (RunDirectory.Lock lock = run.lock()) {
-      TrainConfig settings = epochs != null || steps != null
-          ? Extension.extend(run, config, epochs, steps, err)
-          : config;
-      return resume(run, settings, interrupts);
+      boolean extend = epochs != null || steps != null;
+      TrainConfig settings = extend ? Extension.longer(run, config, epochs, steps) : config; // checked, not written
+      try (TrainingJob job = Jobs.create(settings, replicas())) {
+        String otherData = differentData(run, settings, job);
+        if (cluster != null) {
+          cluster.agreeOnData(dataFacts(job), otherData);
+        } else if (otherData != null) {
+          throw new IllegalArgumentException(otherData);
+        }
+        if (interrupts.requested() != null) {
+          return interruptedWhileStarting(interrupts, "the run is as it was");
+        }
+        if (extend) {
+          settings = Extension.extend(run, config, epochs, steps, err); // recorded once the data is known good
+        }
+        return train(settings, run, job, true, interrupts);
+      }
     }
   }
 
-  private int resume(RunDirectory run, TrainConfig config, Interrupts interrupts) throws IOException {
-    try (TrainingJob job = Jobs.create(config, replicas())) {
-      if (interrupts.requested() != null) {
-        return interruptedWhileStarting(interrupts, "the run is as it was");
-      }
-      return train(config, run, job, true, interrupts);
+  /**
+   * Why the data read for a resume is not the data the run trained on (a checksum in config.json's "data" differs), or
+   * null. Runs from before the checksums were recorded are not checked.
+   */
+  @SuppressWarnings("unchecked")
+  static String differentData(RunDirectory run, TrainConfig config, TrainingJob job) throws IOException {
+    Object recorded = Json.parseObject(Files.readString(run.config(), java.nio.charset.StandardCharsets.UTF_8),
+        run.config()).get("data");
+    if (!(recorded instanceof Map)) {
+      return null;
     }
+    for (Map.Entry<String, Object> fact : job.describeData().entrySet()) {
+      Object then = ((Map<String, Object>) recorded).get(fact.getKey());
+      if (fact.getKey().endsWith("_crc32") && then != null && !then.equals(fact.getValue())) {
+        return "--resume: the data in " + config.data() + " is not what " + run.root() + " trained on: its "
+            + fact.getKey() + " is " + fact.getValue() + ", config.json records " + then;
+      }
+    }
+    return null;
+  }
+
+  /** What the workers of a cluster compare before training: the data's facts (checksums too), steps per epoch. */
+  private static Map<String, Object> dataFacts(TrainingJob job) {
+    Map<String, Object> facts = new LinkedHashMap<>(job.describeData());
+    facts.put("steps_per_epoch", job.stepsPerEpoch());
+    return facts;
   }
 
   /** The run's callbacks: early stopping when asked for, on one of the job's evaluation columns. */

@@ -208,8 +208,28 @@ class TrainDistributedTest {
             "step " + (row + 1) + " " + column + ": " + a.cell(row, column) + " vs " + b.cell(row, column));
       }
     }
-    assertTrue(Files.list(tmp.resolve("two").resolve("plots")).anyMatch(p -> p.getFileName().toString().startsWith("samples")),
-        "the chief's sample grid");
+    // the chief's sample grid shows the global batch (every worker's slice), as one process's does
+    java.awt.image.BufferedImage oneGrid = javax.imageio.ImageIO.read(
+        tmp.resolve("single").resolve("plots").resolve("samples-epoch-001.png").toFile());
+    java.awt.image.BufferedImage twoGrid = javax.imageio.ImageIO.read(
+        tmp.resolve("two").resolve("plots").resolve("samples-epoch-001.png").toFile());
+    assertEquals(oneGrid.getWidth(), twoGrid.getWidth());
+    assertEquals(oneGrid.getHeight(), twoGrid.getHeight());
+    double differences = 0;
+    double worst = 0;
+    for (int y = 0; y < oneGrid.getHeight(); y++) {
+      for (int x = 0; x < oneGrid.getWidth(); x++) {
+        for (int shift = 0; shift <= 16; shift += 8) {
+          int d = Math.abs(((oneGrid.getRGB(x, y) >> shift) & 0xff) - ((twoGrid.getRGB(x, y) >> shift) & 0xff));
+          differences += d;
+          worst = Math.max(worst, d);
+        }
+      }
+    }
+    double mean = differences / (3.0 * oneGrid.getWidth() * oneGrid.getHeight());
+    System.out.printf("GAN sample grid, 2 workers vs 1 process: mean |difference| %.3f, worst %.0f of 255%n", mean,
+        worst);
+    assertTrue(mean < 1, "the grids differ by " + mean + " of 255 on average");
   }
 
   /**
@@ -218,7 +238,21 @@ class TrainDistributedTest {
    */
   @Test
   void anMlpOnTwoWorkersLogsWhatOneProcessLogs(@TempDir Path tmp) throws Exception {
-    Path data = Files.createDirectories(tmp.resolve("table"));
+    Path data = csvTable(tmp.resolve("table"));
+    List<String> common = List.of("--model", "mlp-16", "--data", data.toString(), "--optimizer", "sgd", "--lr", "0.1",
+        "--steps", "20", "--log-every", "1", "--batch-size", "16");
+    TrainRuns.Metrics[] runs = oneProcessAndTwoWorkers(common, tmp);
+    TrainRuns.Metrics a = runs[0];
+    TrainRuns.Metrics b = runs[1];
+    for (int row = 0; row < a.rows().size(); row++) {
+      assertTrue(relative(a.number(row, "loss"), b.number(row, "loss")) <= 1e-6, "loss at step " + (row + 1));
+      assertEquals(a.number(row, "error"), b.number(row, "error"), 1e-6, "training error at step " + (row + 1));
+    }
+  }
+
+  /** A small seeded CSV table (4 features, 3 classes; 256 training and 64 test rows) in {@code dir}. */
+  private static Path csvTable(Path dir) throws java.io.IOException {
+    Path data = Files.createDirectories(dir);
     java.util.Random random = new java.util.Random(3);
     for (String split : List.of("train", "test")) {
       StringBuilder csv = new StringBuilder("a,b,c,d,label\n");
@@ -229,15 +263,76 @@ class TrainDistributedTest {
       }
       Files.writeString(data.resolve(split + ".csv"), csv);
     }
-    List<String> common = List.of("--model", "mlp-16", "--data", data.toString(), "--optimizer", "sgd", "--lr", "0.1",
-        "--steps", "20", "--log-every", "1", "--batch-size", "16");
-    TrainRuns.Metrics[] runs = oneProcessAndTwoWorkers(common, tmp);
-    TrainRuns.Metrics a = runs[0];
-    TrainRuns.Metrics b = runs[1];
-    for (int row = 0; row < a.rows().size(); row++) {
-      assertTrue(relative(a.number(row, "loss"), b.number(row, "loss")) <= 1e-6, "loss at step " + (row + 1));
-      assertEquals(a.number(row, "error"), b.number(row, "error"), 1e-6, "training error at step " + (row + 1));
+    return data;
+  }
+
+  /**
+   * --xla reaches every worker, read from the workers' environments in /proc: --local-workers starts each with
+   * TF_XLA_FLAGS (none relaunches itself), and each worker started by hand with --workers relaunches itself with it
+   * before its server takes the port; a worker resuming an XLA run without it refuses.
+   */
+  @Test
+  void xlaIsOnInEveryWorker(@TempDir Path tmp) throws Exception {
+    Path data = csvTable(tmp.resolve("table"));
+    List<String> common = List.of("--model", "mlp-16", "--data", data.toString(), "--optimizer", "sgd", "--steps",
+        "1000000", "--log-every", "1", "--batch-size", "16", "--xla", "--checkpoint-every", "0");
+    Path local = tmp.resolve("local");
+    List<String> args = new ArrayList<>(common);
+    args.addAll(List.of("--local-workers", "2", "--run-dir", local.toString()));
+    Path log = tmp.resolve("local.log");
+    Process launcher = startTrain(log, args.toArray(String[]::new));
+    try {
+      awaitLines(local.resolve("metrics.csv"), 3, launcher, LIMIT, log);
+      List<ProcessHandle> workers = launcher.toHandle().children().toList();
+      assertEquals(2, workers.size(), "the launcher's workers");
+      for (ProcessHandle worker : workers) {
+        assertTrue(environment(worker).contains("TF_XLA_FLAGS=" + io.github.tftrain.cli.Xla.FLAGS),
+            "worker " + worker.pid() + " runs with XLA");
+        assertEquals(0, worker.children().count(), "worker " + worker.pid() + " did not relaunch itself");
+      }
+      launcher.destroy();
+      assertEquals(130, await(launcher, LIMIT, log), read(log));
+    } finally {
+      launcher.descendants().forEach(ProcessHandle::destroyForcibly);
+      launcher.destroyForcibly();
     }
+
+    // a worker resuming that run by hand learns of --xla from the chief, after its server took the port: it refuses,
+    // saying what to set
+    String resumeWorkers = String.join(",", Cluster.loopback(2));
+    List<String> resume = List.of("--resume", "--run-dir", local.toString());
+    Process chief = startTrain(tmp.resolve("chief.log"), withCluster(resume, resumeWorkers, 0));
+    Process other = startTrain(tmp.resolve("other.log"), withCluster(resume, resumeWorkers, 1));
+    assertEquals(2, await(other, LIMIT, tmp.resolve("other.log")), read(tmp.resolve("other.log")));
+    assertEquals(2, await(chief, LIMIT, tmp.resolve("chief.log")), read(tmp.resolve("chief.log")));
+    assertTrue(read(tmp.resolve("other.log")).contains("task 1: the run uses --xla but this worker runs without it; "
+        + "start it with TF_XLA_FLAGS=\"" + io.github.tftrain.cli.Xla.FLAGS + "\""), read(tmp.resolve("other.log")));
+
+    String workers = String.join(",", Cluster.loopback(2));
+    Path byHand = tmp.resolve("by-hand");
+    List<String> flags = new ArrayList<>(common);
+    flags.addAll(List.of("--run-dir", byHand.toString()));
+    List<Process> started = List.of(startTrain(tmp.resolve("task0.log"), withCluster(flags, workers, 0)),
+        startTrain(tmp.resolve("task1.log"), withCluster(flags, workers, 1)));
+    try {
+      awaitLines(byHand.resolve("metrics.csv"), 3, started.get(0), LIMIT, tmp.resolve("task0.log"));
+      for (Process worker : started) {
+        List<ProcessHandle> relaunched = worker.toHandle().children().toList();
+        assertEquals(1, relaunched.size(), "worker " + worker.pid() + " relaunched itself once");
+        assertTrue(environment(relaunched.get(0)).contains("TF_XLA_FLAGS=" + io.github.tftrain.cli.Xla.FLAGS));
+      }
+    } finally {
+      for (Process worker : started) {
+        worker.descendants().forEach(ProcessHandle::destroyForcibly);
+        worker.destroyForcibly();
+      }
+    }
+  }
+
+  /** A process's environment, from /proc (Linux): NAME=VALUE entries. */
+  private static List<String> environment(ProcessHandle process) throws java.io.IOException {
+    byte[] bytes = Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "environ"));
+    return List.of(new String(bytes, java.nio.charset.StandardCharsets.UTF_8).split("\0"));
   }
 
   /**
@@ -311,8 +406,11 @@ class TrainDistributedTest {
     String workers2 = String.join(",", Cluster.loopback(2));
     List<String> resume = new ArrayList<>(List.of("--resume", "--run-dir", run.toString(), "--collective-timeout",
         "20"));
+    // task 1 reads its own copy of the data (as a worker on another machine would)
+    List<String> resumeElsewhere = new ArrayList<>(resume);
+    resumeElsewhere.addAll(List.of("--data", TrainRuns.fashionMnistCopy(tmp.resolve("copy"), false).toString()));
     chief = startTrain(chiefLog, withCluster(resume, workers2, 0));
-    other = startTrain(otherLog, withCluster(resume, workers2, 1));
+    other = startTrain(otherLog, withCluster(resumeElsewhere, workers2, 1));
     assertEquals(0, await(chief, LIMIT, chiefLog), read(chiefLog));
     assertEquals(0, await(other, LIMIT, otherLog), read(otherLog));
     assertSameRun(reference, run);
@@ -378,6 +476,20 @@ class TrainDistributedTest {
     assertTrue(read(otherLog).contains("task 1: its batch_size is 64 but the chief's is 32"), read(otherLog));
     assertTrue(read(chiefLog).contains("a worker refused the chief's settings"), read(chiefLog));
     assertTrue(!Files.exists(run.resolve("metrics.csv")), "nothing was trained");
+
+    // the same flags, but task 1's --data is a copy with one label changed: refused before anything is written
+    Path changed = TrainRuns.fashionMnistCopy(tmp.resolve("changed"), true);
+    List<String> otherData = wrn(run);
+    otherData.set(otherData.indexOf("testdata/fashion-mnist"), changed.toString());
+    String workers2 = String.join(",", Cluster.loopback(2));
+    chief = startTrain(chiefLog, withCluster(mine, workers2, 0));
+    other = startTrain(otherLog, withCluster(otherData, workers2, 1));
+    assertEquals(2, await(other, LIMIT, otherLog), read(otherLog));
+    assertEquals(2, await(chief, LIMIT, chiefLog), read(chiefLog));
+    assertTrue(read(otherLog).contains("task 1: its data's train_crc32 is "), read(otherLog));
+    assertTrue(read(otherLog).contains("every worker must read the run's dataset"), read(otherLog));
+    assertTrue(read(chiefLog).contains("a worker refused the data"), read(chiefLog));
+    assertTrue(!Files.exists(run), "the chief wrote no run directory");
 
     try (ServerSocket busy = new ServerSocket(0)) {
       String taken = "localhost:" + busy.getLocalPort() + "," + addresses.get(1);

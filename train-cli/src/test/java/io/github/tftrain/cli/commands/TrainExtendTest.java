@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code --resume --steps N} makes a finished run longer: with a constant schedule it ends with the weights of a run
  * asked for N steps from the start, byte for byte, also when the first run ended mid-epoch; config.json records the
- * extension; a cosine schedule gets a note; a length that is not longer is refused.
+ * extension; a cosine schedule gets a note; a length that is not longer is refused; the data may have moved
+ * (--data), but must be the data the run trained on.
  */
 class TrainExtendTest {
   private static String[] classifier(Path runDir, String steps, String schedule) {
@@ -74,7 +75,25 @@ class TrainExtendTest {
     assertEquals(2, other.exitCode(), other::toString);
     assertTrue(other.err().contains("drop --lr"), other::toString);
 
-    TrainRuns.Cli extended = train("--resume", "--run-dir", run.toString(), "--epochs", "1");
+    // --data says where the dataset is now: another format, or other content, is refused with config.json untouched
+    String before = Files.readString(run.resolve("config.json"));
+    TrainRuns.Cli ptb = train("--resume", "--run-dir", run.toString(), "--steps", "8", "--data", "testdata/ptb");
+    assertEquals(2, ptb.exitCode(), ptb::toString);
+    assertTrue(ptb.err().contains("wrn-10-1 needs an image dataset"), ptb::toString);
+    TrainRuns.Cli cifar = train("--resume", "--run-dir", run.toString(), "--steps", "8", "--data",
+        "testdata/fashion-mnist-cifar10");
+    assertEquals(2, cifar.exitCode(), cifar::toString);
+    assertTrue(cifar.err().contains("holds cifar10 data but the run trained on idx data"), cifar::toString);
+    Path changed = TrainRuns.fashionMnistCopy(tmp.resolve("changed"), true);
+    TrainRuns.Cli otherData = train("--resume", "--run-dir", run.toString(), "--steps", "8", "--data",
+        changed.toString());
+    assertEquals(2, otherData.exitCode(), otherData::toString);
+    assertTrue(otherData.err().contains("--resume: the data in " + changed + " is not what " + run + " trained on: "
+        + "its train_crc32 is "), otherData::toString);
+    assertEquals(before, Files.readString(run.resolve("config.json")), "the refused extension was not recorded");
+
+    TrainRuns.Cli extended = train("--resume", "--run-dir", run.toString(), "--epochs", "1", "--data",
+        TrainRuns.fashionMnistCopy(tmp.resolve("moved"), false).toString());
     assertEquals(0, extended.exitCode(), extended::toString);
     assertTrue(extended.err().contains("note: --schedule cosine spans the run's length, so from step 4 the run "
         + "follows the schedule of a 20-step run"), extended::toString);

@@ -122,6 +122,32 @@ public final class TrainRuns {
     return java(log, Tftrain.class.getName(), all);
   }
 
+  /**
+   * A copy of the shipped Fashion-MNIST sample in {@code dir}; with {@code changeLabel}, training label 100 is another
+   * class (the same sizes, other content).
+   */
+  static Path fashionMnistCopy(Path dir, boolean changeLabel) throws java.io.IOException {
+    Path shipped = io.github.tftrain.cli.settings.Home.testdata("fashion-mnist");
+    Files.createDirectories(dir);
+    try (var files = Files.list(shipped)) {
+      for (Path file : files.toList()) {
+        Files.copy(file, dir.resolve(file.getFileName()));
+      }
+    }
+    if (changeLabel) {
+      Path labels = dir.resolve("train-labels-idx1-ubyte.gz");
+      byte[] bytes;
+      try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(labels))) {
+        bytes = in.readAllBytes();
+      }
+      bytes[8 + 100] = (byte) ((bytes[8 + 100] + 1) % 10);
+      try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(labels))) {
+        out.write(bytes);
+      }
+    }
+    return dir;
+  }
+
   /** Waits for a child JVM; kills it (and fails) past the timeout. */
   static int await(Process process, Duration timeout, Path log) throws Exception {
     if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
