@@ -13,10 +13,10 @@ import java.util.zip.CRC32;
  */
 final class Checksum {
   private final CRC32 crc = new CRC32();
+  private final ByteBuffer buffer = ByteBuffer.allocate(4 * 4096).order(ByteOrder.LITTLE_ENDIAN);
 
   /** Adds ints (sizes, labels, token ids), little-endian. */
   Checksum ints(int... values) {
-    ByteBuffer buffer = ByteBuffer.allocate(4 * 4096).order(ByteOrder.LITTLE_ENDIAN);
     for (int from = 0; from < values.length; from += 4096) {
       buffer.clear();
       buffer.asIntBuffer().put(values, from, Math.min(4096, values.length - from));

@@ -75,6 +75,7 @@ class ChecksumTest {
     assertNotEquals(TextCorpus.read(a).crc32(), TextCorpus.read(b).crc32());
     Files.writeString(b.resolve("ptb.test.txt"), " b b \n");
     Files.writeString(b.resolve("ptb.train.txt"), " a b a \n d b \n"); // another word, the same ids
+    Files.writeString(b.resolve("ptb.valid.txt"), " a d \n");
     assertNotEquals(TextCorpus.read(a).crc32(), TextCorpus.read(b).crc32());
   }
 

@@ -125,7 +125,7 @@ public final class ModelJob implements TrainingJob {
   public ModelJob(Model model, DataSource train, DataSource evaluation, OptimizerBuilder<?, ?> optimizer, long seed,
       String bestMetric, Map<String, Object> facts) {
     this.bestMetric = bestMetric;
-    this.facts = Map.copyOf(facts);
+    this.facts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(facts)); // in the caller's order
     this.model = model;
     this.train = train;
     this.evaluation = evaluation;

@@ -91,7 +91,7 @@ public final class TrainCommand implements Callable<Integer> {
       }
       if (!extra.isEmpty()) {
         throw new IllegalArgumentException("--resume continues a run with the settings in its config.json (only "
-            + "--epochs or --steps may extend it, and --data say where its dataset is now); drop "
+            + "--epochs or --steps may extend it, and --data may say where its dataset is now); drop "
             + String.join(", ", extra));
       }
       if (epochs != null && steps != null) {
@@ -113,7 +113,12 @@ public final class TrainCommand implements Callable<Integer> {
       ClusterRun worker = ClusterRun.start(cluster.get(), timeout, communication);
       TrainConfig config = worker.agree(own, resume);
       if (resume) {
-        config = movedData(config, options);
+        try {
+          config = movedData(config, options);
+        } catch (IllegalArgumentException e) {
+          worker.agreeOnData(java.util.Map.of(), e.getMessage()); // the others stop with this worker, not later
+          throw e;
+        }
       }
       return new Runs(out, err, quiet, threads.threads(), worker).follow(config, interrupts);
     }

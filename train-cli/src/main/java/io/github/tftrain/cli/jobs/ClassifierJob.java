@@ -127,8 +127,11 @@ public final class ClassifierJob implements TrainingJob {
     }
   }
 
-  /** Batch norm's mean over the replicas: their all-reduce (an export or eval graph gets the one-process identity). */
-  static io.github.tftrain.models.CrossReplicaMean crossReplicaMean(Replicas replicas) {
+  /**
+   * Batch norm's mean over the replicas: their all-reduce (an export or eval graph gets the one-process identity).
+   * What {@code --sync-batch-norm} gives a network; public for a library user's own model.
+   */
+  public static io.github.tftrain.models.CrossReplicaMean crossReplicaMean(Replicas replicas) {
     return new io.github.tftrain.models.CrossReplicaMean() {
       @Override
       public <T extends org.tensorflow.types.family.TNumber> Operand<T> mean(Ops tf, Operand<T> value) {

@@ -113,7 +113,8 @@ public final class GanJob implements TrainingJob {
 
   /**
    * The global batch of generated images on every replica: each replica's slice padded with zeros to the global
-   * batch at its offset, summed over the replicas (adding zeros is exact, so the grid is one process's).
+   * batch at its offset, summed over the replicas (adding zeros is exact). With --sync-batch-norm the grid is one
+   * process's; with per-worker batch norm each slice is drawn with its own worker's moving statistics.
    */
   private static Operand<TFloat32> globalSamples(Ops tf, Operand<TFloat32> fake, Replicas replicas) {
     if (!replicas.isDistributed()) {

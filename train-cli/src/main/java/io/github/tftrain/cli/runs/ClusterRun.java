@@ -98,8 +98,9 @@ public final class ClusterRun {
       }
       @SuppressWarnings("unchecked")
       TrainConfig chief = TrainConfig.fromMap((Map<String, Object>) theirs.get("train"));
-      if (chief.xla() && !io.github.tftrain.cli.Xla.enabled()) {
-        // XLA is switched on before TensorFlow loads, and this worker's server already holds its port
+      if (own == null && chief.xla() && !io.github.tftrain.cli.Xla.enabled()) {
+        // a resuming worker learns of --xla only now: XLA is switched on before TensorFlow loads, and this worker's
+        // server already holds its port (a new run's worker relaunched itself from its own --xla before it started)
         return "the run uses --xla but this worker runs without it; start it with TF_XLA_FLAGS=\""
             + io.github.tftrain.cli.Xla.FLAGS + "\"";
       }

@@ -75,7 +75,13 @@ public final class Extension {
           + "start");
       err.flush();
     }
-    all.put("train", longer.toMap());
+    Map<String, Object> train = new LinkedHashMap<>(longer.toMap());
+    if (all.get("train") instanceof Map<?, ?> recorded) {
+      // config.json keeps where the run's data was when it started (a resume's --data says where it is now)
+      train.put("data", recorded.get("data"));
+      train.put("data_format", recorded.get("data_format"));
+    }
+    all.put("train", train);
     List<Object> extensions = all.get("extensions") instanceof List<?> list ? new ArrayList<>(list)
         : new ArrayList<>();
     Map<String, Object> extension = new LinkedHashMap<>();

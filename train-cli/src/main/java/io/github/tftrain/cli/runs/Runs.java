@@ -77,7 +77,7 @@ public final class Runs {
     removeAbandonedScratch(temporary);
     Path scratch = Files.createTempDirectory(temporary, "tftrain-worker-" + cluster.cluster().task() + "-"
         + ProcessHandle.current().pid() + "-");
-    try (TrainingJob job = Jobs.create(config, replicas())) {
+    try (TrainingJob job = createJob(config)) {
       cluster.agreeOnData(dataFacts(job), null);
       RunDirectory run = RunDirectory.create(scratch.resolve("run"));
       return train(config, run, job, false, interrupts);
@@ -113,7 +113,7 @@ public final class Runs {
 
   /** A new run. */
   public int start(TrainConfig config, Path runDir, List<String> args, Interrupts interrupts) throws IOException {
-    try (TrainingJob job = Jobs.create(config, replicas())) {
+    try (TrainingJob job = createJob(config)) {
       if (cluster != null) {
         cluster.agreeOnData(dataFacts(job), null); // before the run directory exists
       }
@@ -151,7 +151,7 @@ public final class Runs {
     try (RunDirectory.Lock lock = run.lock()) {
       boolean extend = epochs != null || steps != null;
       TrainConfig settings = extend ? Extension.longer(run, config, epochs, steps) : config; // checked, not written
-      try (TrainingJob job = Jobs.create(settings, replicas())) {
+      try (TrainingJob job = createJob(settings)) {
         String otherData = differentData(run, settings, job);
         if (cluster != null) {
           cluster.agreeOnData(dataFacts(job), otherData);
@@ -188,6 +188,22 @@ public final class Runs {
       }
     }
     return null;
+  }
+
+  /**
+   * The job: its data read and checked, its graph built. In a cluster a worker that fails here (data missing or
+   * malformed on its machine) says so through the data agreement that the others are waiting in, so that every
+   * worker stops at once with its message instead of waiting out the collective timeout.
+   */
+  private TrainingJob createJob(TrainConfig config) throws IOException {
+    try {
+      return Jobs.create(config, replicas());
+    } catch (IllegalArgumentException | IOException e) {
+      if (cluster != null) {
+        cluster.agreeOnData(Map.of(), String.valueOf(e.getMessage()));
+      }
+      throw e;
+    }
   }
 
   /** What the workers of a cluster compare before training: the data's facts (checksums too), steps per epoch. */

@@ -200,7 +200,7 @@ class TrainBadInputTest {
         bad("--resume on a missing folder", List.of("--resume", "--run-dir", "@missing"), "missing",
             "no such run directory"),
         bad("--resume with settings", List.of("--resume", "--run-dir", "@not-a-run", "--steps", "5", "--lr", "0.1"),
-            "(only --epochs or --steps may extend it, and --data say where its dataset is now); drop --lr"),
+            "(only --epochs or --steps may extend it, and --data may say where its dataset is now); drop --lr"),
         bad("existing non-empty --run-dir", List.of("--model", WRN, "--data", IDX, "--steps", "1", "--run-dir",
             "@occupied"), "occupied already exists", "--resume"));
   }

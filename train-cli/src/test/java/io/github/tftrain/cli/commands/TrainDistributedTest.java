@@ -80,7 +80,7 @@ class TrainDistributedTest {
    * one-process runs that differ only in --threads do the same (with --no-augment: within 8e-7 for 15 steps, 5.7e-6 at
    * step 16, 2.6e-4 at step 20): float32 sums taken in another order move a ReLU input that is within rounding of zero
    * to the other side of the kink, which changes the gradient but hardly the loss. {@code SyncBatchNormReplicasTest}
-   * runs the same model through the library in float64, where the two agree to 1e-14 for 20 steps. Per-worker batch
+   * runs the same model through the library in float64, where the two agree to 1e-13 for 20 steps. Per-worker batch
    * norm differs by ~1e-2 already at step 1.
    */
   @Test
@@ -406,6 +406,17 @@ class TrainDistributedTest {
     String workers2 = String.join(",", Cluster.loopback(2));
     List<String> resume = new ArrayList<>(List.of("--resume", "--run-dir", run.toString(), "--collective-timeout",
         "20"));
+    // task 1 resuming on a copy whose content differs: both refuse, before anything is written
+    String workersOther = String.join(",", Cluster.loopback(2));
+    List<String> resumeOtherData = new ArrayList<>(resume);
+    resumeOtherData.addAll(List.of("--data", TrainRuns.fashionMnistCopy(tmp.resolve("changed"), true).toString()));
+    chief = startTrain(chiefLog, withCluster(resume, workersOther, 0));
+    other = startTrain(otherLog, withCluster(resumeOtherData, workersOther, 1));
+    assertEquals(2, await(other, LIMIT, otherLog), read(otherLog));
+    assertEquals(2, await(chief, LIMIT, chiefLog), read(chiefLog));
+    assertTrue(read(otherLog).contains("task 1: its data's train_crc32 is "), read(otherLog));
+    assertTrue(read(chiefLog).contains("a worker refused the data"), read(chiefLog));
+
     // task 1 reads its own copy of the data (as a worker on another machine would)
     List<String> resumeElsewhere = new ArrayList<>(resume);
     resumeElsewhere.addAll(List.of("--data", TrainRuns.fashionMnistCopy(tmp.resolve("copy"), false).toString()));
@@ -490,6 +501,21 @@ class TrainDistributedTest {
     assertTrue(read(otherLog).contains("every worker must read the run's dataset"), read(otherLog));
     assertTrue(read(chiefLog).contains("a worker refused the data"), read(chiefLog));
     assertTrue(!Files.exists(run), "the chief wrote no run directory");
+
+    // task 1 cannot read its copy (the labels file is missing): every worker stops at once with its message, not
+    // after the collective timeout
+    Path broken = TrainRuns.fashionMnistCopy(tmp.resolve("broken"), false);
+    Files.delete(broken.resolve("train-labels-idx1-ubyte.gz"));
+    List<String> brokenData = wrn(run);
+    brokenData.set(brokenData.indexOf("testdata/fashion-mnist"), broken.toString());
+    String workers3 = String.join(",", Cluster.loopback(2));
+    chief = startTrain(chiefLog, withCluster(mine, workers3, 0));
+    other = startTrain(otherLog, withCluster(brokenData, workers3, 1));
+    assertEquals(2, await(other, LIMIT, otherLog), read(otherLog));
+    assertEquals(2, await(chief, LIMIT, chiefLog), read(chiefLog));
+    assertTrue(read(otherLog).contains("task 1: ") && read(otherLog).contains("train-labels-idx1-ubyte"),
+        read(otherLog));
+    assertTrue(read(chiefLog).contains("a worker refused the data"), read(chiefLog));
 
     try (ServerSocket busy = new ServerSocket(0)) {
       String taken = "localhost:" + busy.getLocalPort() + "," + addresses.get(1);

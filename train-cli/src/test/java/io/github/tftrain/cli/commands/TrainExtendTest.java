@@ -95,6 +95,8 @@ class TrainExtendTest {
     TrainRuns.Cli extended = train("--resume", "--run-dir", run.toString(), "--epochs", "1", "--data",
         TrainRuns.fashionMnistCopy(tmp.resolve("moved"), false).toString());
     assertEquals(0, extended.exitCode(), extended::toString);
+    assertEquals(io.github.tftrain.cli.settings.Home.testdata("fashion-mnist").toString(),
+        TrainRuns.trainSettings(run).get("data"), "config.json keeps the path the run started with");
     assertTrue(extended.err().contains("note: --schedule cosine spans the run's length, so from step 4 the run "
         + "follows the schedule of a 20-step run"), extended::toString);
     assertEquals(1L, ((Number) TrainRuns.trainSettings(run).get("epochs")).longValue());

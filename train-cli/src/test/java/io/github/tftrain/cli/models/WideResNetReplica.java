@@ -4,6 +4,7 @@ import io.github.tftrain.data.IdxReader;
 import io.github.tftrain.data.ImageDataset;
 import io.github.tftrain.distributed.Cluster;
 import io.github.tftrain.distributed.Replicas;
+import io.github.tftrain.cli.jobs.ClassifierJob;
 import io.github.tftrain.models.CrossReplicaMean;
 import io.github.tftrain.models.Init;
 import io.github.tftrain.models.Network;
@@ -26,6 +27,7 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
@@ -61,21 +63,29 @@ final class WideResNetReplica {
   private WideResNetReplica() {}
 
   /**
-   * Trains {@code steps} SGD steps (lr 0.002, as the CLI test) of global batch {@code globalBatch} taken in order from
+   * Trains {@code steps} SGD steps (lr 0.1) of global batch {@code globalBatch} taken in order from
    * {@code data}'s training split; this process sees rows [rank·B, (rank+1)·B) of each, B = globalBatch / size.
    */
   static <T extends TFloating> Result train(Replicas replicas, Cluster cluster, Class<T> type, int steps,
       int globalBatch, Path data) throws IOException {
+    return train(replicas, cluster, type, steps, globalBatch, data, true);
+  }
+
+  /** {@link #train} with batch norm synchronised over the replicas or, {@code syncBatchNorm} false, per replica. */
+  static <T extends TFloating> Result train(Replicas replicas, Cluster cluster, Class<T> type, int steps,
+      int globalBatch, Path data, boolean syncBatchNorm) throws IOException {
     int rows = globalBatch / replicas.size();
     ImageDataset images = IdxReader.readSplit(data, "train", 10).padTo(SIDE, SIDE).toRgb();
     try (Graph g = new Graph()) {
-      Network<T> net = Network.create(g, "wrn", Init.parse("kaiming-uniform"), 7, type, crossReplicaMean(replicas));
+      // per replica: the same composed batch norm, each replica's mean its own
+      CrossReplicaMean moments = syncBatchNorm ? ClassifierJob.crossReplicaMean(replicas) : CrossReplicaMean.single();
+      Network<T> net = Network.create(g, "wrn", Init.parse("kaiming-uniform"), 7, type, moments);
       Ops tf = net.tf();
       Placeholder<T> x = tf.placeholder(type, Placeholder.shape(Shape.of(rows, SIDE, SIDE, 3)));
       Placeholder<TInt32> y = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(rows)));
       Operand<T> logits = WideResNet.build(net, x, 10, 1, 10, 0);
       Operand<T> losses = Losses.softmaxCrossEntropy(tf, logits, y);
-      LossAwareOptimizer opt = Optimizers.builder("sgd").replicas(replicas).set("lr", "0.002").checkFinite(true).build(g);
+      LossAwareOptimizer opt = Optimizers.builder("sgd").replicas(replicas).set("lr", "0.1").checkFinite(true).build(g);
       List<Op> targets = new ArrayList<>();
       targets.add(opt.minimize(losses, net.trainableVariables()));
       targets.addAll(net.updates(opt.finiteCheck()));
@@ -85,10 +95,14 @@ final class WideResNetReplica {
       try (Session s = cluster == null ? new Session(g) : cluster.openSession(g, ConfigProto.getDefaultInstance())) {
         s.initialize();
         for (int step = 0; step < steps; step++) {
-          int first = (step * globalBatch + replicas.rank() * rows) % (images.count() - rows);
+          // global batch `step` (cycling through the whole batches), this replica's rows of it
+          int first = step * globalBatch % (images.count() / globalBatch * globalBatch) + replicas.rank() * rows;
           try (var pixels = batch(images, first, rows, type);
-              TInt32 labels = TInt32.vectorOf(java.util.Arrays.copyOfRange(images.labels(), first, first + rows))) {
-            var runner = s.runner().feed(x, pixels).feed(y, labels).fetch(globalLoss).fetch(gradNorm);
+              TInt32 labels = TInt32.vectorOf(java.util.Arrays.copyOfRange(images.labels(), first, first + rows));
+              TBool training = TBool.scalarOf(true)) {
+            // training: batch norm normalises with the batch's (here the global batch's) moments
+            var runner = s.runner().feed(net.training(), training).feed(x, pixels).feed(y, labels).fetch(globalLoss)
+                .fetch(gradNorm);
             targets.forEach(runner::addTarget);
             try (var r = runner.run()) {
               double loss = type == TFloat64.class ? ((TFloat64) r.get(0)).getDouble() : ((TFloat32) r.get(0)).getFloat();
@@ -99,20 +113,6 @@ final class WideResNetReplica {
       }
       return new Result(records);
     }
-  }
-
-  private static CrossReplicaMean crossReplicaMean(Replicas replicas) {
-    return new CrossReplicaMean() {
-      @Override
-      public <U extends org.tensorflow.types.family.TNumber> Operand<U> mean(Ops tf, Operand<U> value) {
-        return replicas.allReduceMean(tf, value);
-      }
-
-      @Override
-      public int replicas() {
-        return replicas.size();
-      }
-    };
   }
 
   /** Images [first, first + rows) scaled to [-1, 1]. */
@@ -162,7 +162,8 @@ final class WideResNetReplica {
   }
 
   /**
-   * One replica: {@code TASK PORT0,PORT1 float32|float64 STEPS GLOBAL_BATCH DATA_DIR OUT_FILE}. Exits 0 after writing
+   * One replica: {@code TASK PORT0,PORT1 float32|float64 STEPS GLOBAL_BATCH DATA_DIR OUT_FILE sync|own} (batch norm
+   * synchronised or per replica). Exits 0 after writing
    * OUT_FILE; a failure prints its message and exits 1 (the gRPC server ends only with the process).
    */
   public static void main(String[] args) {
@@ -175,7 +176,7 @@ final class WideResNetReplica {
       cluster.startServer(ConfigProto.getDefaultInstance());
       Class<? extends TFloating> type = args[2].equals("float64") ? TFloat64.class : TFloat32.class;
       Result result = train(cluster.replicas(60), cluster, type, Integer.parseInt(args[3]), Integer.parseInt(args[4]),
-          Path.of(args[5]));
+          Path.of(args[5]), args[7].equals("sync"));
       write(result, Path.of(args[6]));
       System.exit(0);
     } catch (Throwable e) {
