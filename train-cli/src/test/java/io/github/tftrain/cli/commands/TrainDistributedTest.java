@@ -299,14 +299,10 @@ class TrainDistributedTest {
 
     // a worker resuming that run by hand learns of --xla from the chief, after its server took the port: it refuses,
     // saying what to set
-    String resumeWorkers = String.join(",", Cluster.loopback(2));
     List<String> resume = List.of("--resume", "--run-dir", local.toString());
-    Process chief = startTrain(tmp.resolve("chief.log"), withCluster(resume, resumeWorkers, 0));
-    Process other = startTrain(tmp.resolve("other.log"), withCluster(resume, resumeWorkers, 1));
-    assertEquals(2, await(other, LIMIT, tmp.resolve("other.log")), read(tmp.resolve("other.log")));
-    assertEquals(2, await(chief, LIMIT, tmp.resolve("chief.log")), read(tmp.resolve("chief.log")));
-    assertTrue(read(tmp.resolve("other.log")).contains("task 1: the run uses --xla but this worker runs without it; "
-        + "start it with TF_XLA_FLAGS=\"" + io.github.tftrain.cli.Xla.FLAGS + "\""), read(tmp.resolve("other.log")));
+    Refusal withoutXla = bothRefuse(tmp, resume, resume);
+    assertTrue(withoutXla.other().contains("task 1: the run uses --xla but this worker runs without it; start it "
+        + "with TF_XLA_FLAGS=\"" + io.github.tftrain.cli.Xla.FLAGS + "\""), withoutXla.other());
 
     String workers = String.join(",", Cluster.loopback(2));
     Path byHand = tmp.resolve("by-hand");
@@ -407,15 +403,11 @@ class TrainDistributedTest {
     List<String> resume = new ArrayList<>(List.of("--resume", "--run-dir", run.toString(), "--collective-timeout",
         "20"));
     // task 1 resuming on a copy whose content differs: both refuse, before anything is written
-    String workersOther = String.join(",", Cluster.loopback(2));
     List<String> resumeOtherData = new ArrayList<>(resume);
     resumeOtherData.addAll(List.of("--data", TrainRuns.fashionMnistCopy(tmp.resolve("changed"), true).toString()));
-    chief = startTrain(chiefLog, withCluster(resume, workersOther, 0));
-    other = startTrain(otherLog, withCluster(resumeOtherData, workersOther, 1));
-    assertEquals(2, await(other, LIMIT, otherLog), read(otherLog));
-    assertEquals(2, await(chief, LIMIT, chiefLog), read(chiefLog));
-    assertTrue(read(otherLog).contains("task 1: its data's train_crc32 is "), read(otherLog));
-    assertTrue(read(chiefLog).contains("a worker refused the data"), read(chiefLog));
+    Refusal changed = bothRefuse(tmp, resume, resumeOtherData);
+    assertTrue(changed.other().contains("task 1: its data's train_crc32 is "), changed.other());
+    assertTrue(changed.chief().contains("a worker refused the data"), changed.chief());
 
     // task 1 reads its own copy of the data (as a worker on another machine would)
     List<String> resumeElsewhere = new ArrayList<>(resume);
@@ -472,34 +464,23 @@ class TrainDistributedTest {
 
   @Test
   void aWorkerWithOtherSettingsIsRefusedAndABusyPortIsNamed(@TempDir Path tmp) throws Exception {
-    List<String> addresses = Cluster.loopback(2);
-    String workers = String.join(",", addresses);
     Path run = tmp.resolve("run");
-    Path chiefLog = tmp.resolve("chief.log");
-    Path otherLog = tmp.resolve("other.log");
     List<String> mine = wrn(run);
     List<String> theirs = wrn(run);
     theirs.set(theirs.indexOf("32"), "64");
-    Process chief = startTrain(chiefLog, withCluster(mine, workers, 0));
-    Process other = startTrain(otherLog, withCluster(theirs, workers, 1));
-    assertEquals(2, await(other, LIMIT, otherLog), read(otherLog));
-    assertEquals(2, await(chief, LIMIT, chiefLog), read(chiefLog));
-    assertTrue(read(otherLog).contains("task 1: its batch_size is 64 but the chief's is 32"), read(otherLog));
-    assertTrue(read(chiefLog).contains("a worker refused the chief's settings"), read(chiefLog));
+    Refusal settings = bothRefuse(tmp, mine, theirs);
+    assertTrue(settings.other().contains("task 1: its batch_size is 64 but the chief's is 32"), settings.other());
+    assertTrue(settings.chief().contains("a worker refused the chief's settings"), settings.chief());
     assertTrue(!Files.exists(run.resolve("metrics.csv")), "nothing was trained");
 
     // the same flags, but task 1's --data is a copy with one label changed: refused before anything is written
     Path changed = TrainRuns.fashionMnistCopy(tmp.resolve("changed"), true);
     List<String> otherData = wrn(run);
     otherData.set(otherData.indexOf("testdata/fashion-mnist"), changed.toString());
-    String workers2 = String.join(",", Cluster.loopback(2));
-    chief = startTrain(chiefLog, withCluster(mine, workers2, 0));
-    other = startTrain(otherLog, withCluster(otherData, workers2, 1));
-    assertEquals(2, await(other, LIMIT, otherLog), read(otherLog));
-    assertEquals(2, await(chief, LIMIT, chiefLog), read(chiefLog));
-    assertTrue(read(otherLog).contains("task 1: its data's train_crc32 is "), read(otherLog));
-    assertTrue(read(otherLog).contains("every worker must read the run's dataset"), read(otherLog));
-    assertTrue(read(chiefLog).contains("a worker refused the data"), read(chiefLog));
+    Refusal data = bothRefuse(tmp, mine, otherData);
+    assertTrue(data.other().contains("task 1: its data's train_crc32 is "), data.other());
+    assertTrue(data.other().contains("every worker must read the run's dataset"), data.other());
+    assertTrue(data.chief().contains("a worker refused the data"), data.chief());
     assertTrue(!Files.exists(run), "the chief wrote no run directory");
 
     // task 1 cannot read its copy (the labels file is missing): every worker stops at once with its message, not
@@ -508,23 +489,37 @@ class TrainDistributedTest {
     Files.delete(broken.resolve("train-labels-idx1-ubyte.gz"));
     List<String> brokenData = wrn(run);
     brokenData.set(brokenData.indexOf("testdata/fashion-mnist"), broken.toString());
-    String workers3 = String.join(",", Cluster.loopback(2));
-    chief = startTrain(chiefLog, withCluster(mine, workers3, 0));
-    other = startTrain(otherLog, withCluster(brokenData, workers3, 1));
-    assertEquals(2, await(other, LIMIT, otherLog), read(otherLog));
-    assertEquals(2, await(chief, LIMIT, chiefLog), read(chiefLog));
-    assertTrue(read(otherLog).contains("task 1: ") && read(otherLog).contains("train-labels-idx1-ubyte"),
-        read(otherLog));
-    assertTrue(read(chiefLog).contains("a worker refused the data"), read(chiefLog));
+    Refusal unreadable = bothRefuse(tmp, mine, brokenData);
+    assertTrue(unreadable.other().contains("task 1: ") && unreadable.other().contains("train-labels-idx1-ubyte"),
+        unreadable.other());
+    assertTrue(unreadable.chief().contains("a worker refused the data"), unreadable.chief());
 
     try (ServerSocket busy = new ServerSocket(0)) {
-      String taken = "localhost:" + busy.getLocalPort() + "," + addresses.get(1);
+      String taken = "localhost:" + busy.getLocalPort() + "," + Cluster.loopback(1).get(0);
       Path busyLog = tmp.resolve("busy.log");
       assertEquals(2, await(startTrain(busyLog, withCluster(wrn(tmp.resolve("busy")), taken, 0)), LIMIT, busyLog),
           read(busyLog));
       assertTrue(read(busyLog).contains("task 0 cannot listen on localhost:" + busy.getLocalPort()
           + " (is the port in use?)"), read(busyLog));
     }
+  }
+
+  /** What the chief and task 1 printed. */
+  private record Refusal(String chief, String other) {}
+
+  /**
+   * Starts a chief with {@code chiefArgs} and task 1 with {@code otherArgs} on fresh loopback ports, and checks that
+   * both refuse (exit 2).
+   */
+  private static Refusal bothRefuse(Path tmp, List<String> chiefArgs, List<String> otherArgs) throws Exception {
+    String workers = String.join(",", Cluster.loopback(2));
+    Path chiefLog = Files.createTempFile(tmp, "refusing-chief-", ".log");
+    Path otherLog = Files.createTempFile(tmp, "refusing-other-", ".log");
+    Process chief = startTrain(chiefLog, withCluster(chiefArgs, workers, 0));
+    Process other = startTrain(otherLog, withCluster(otherArgs, workers, 1));
+    assertEquals(2, await(other, LIMIT, otherLog), read(otherLog));
+    assertEquals(2, await(chief, LIMIT, chiefLog), read(chiefLog));
+    return new Refusal(read(chiefLog), read(otherLog));
   }
 
   private static String[] withCluster(List<String> args, String workers, int task) {
