@@ -78,10 +78,10 @@ class TrainDistributedTest {
    * batch. Measured: the loss agrees within 4e-6 relative over 20 steps and the gradient norm within 1e-6 for the
    * first 5; later the gradient norm jumps to ~1e-5 and drifts to ~5e-4 while the loss stays within 1e-6. Two
    * one-process runs that differ only in --threads do the same (with --no-augment: within 8e-7 for 15 steps, 5.7e-6 at
-   * step 16, 2.6e-4 at step 20): float32 sums taken in another order move a ReLU input that is within rounding of zero
-   * to the other side of the kink, which changes the gradient but hardly the loss. {@code SyncBatchNormReplicasTest}
-   * runs the same model through the library in float64, where the two agree to 1e-13 for 20 steps. Per-worker batch
-   * norm differs by ~1e-2 already at step 1.
+   * step 16, 2.6e-4 at step 20): float32 sums taken in another order differ in their last bits and training
+   * amplifies that (a gradient that jumps while the loss hardly moves is what a ReLU input within rounding of zero
+   * does when it crosses its kink). {@code SyncBatchNormReplicasTest} runs the same model through the library in
+   * float64, where the two agree to 1e-13 for 20 steps. Per-worker batch norm differs by ~1e-2 already at step 1.
    */
   @Test
   void synchronisedBatchNormOnTwoWorkersComputesWhatOneProcessComputes(@TempDir Path tmp) throws Exception {
