@@ -743,8 +743,6 @@ public abstract class LossAwareOptimizer extends Optimizer {
     }
     writes.add(barrier);
     writes = wrapperWrites(p, writes);
-    if (config.tracksUpdateNorm()) {
-    }
     Op increment = p.tf.withControlDependencies(writes).assignAdd(globalStep, p.tf.constant(1L));
     List<Op> done = new ArrayList<>(p.alwaysWrites);
     done.add(p.gate == null ? increment : p.gate.close(List.of(increment)));

@@ -193,8 +193,9 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
   /**
    * Measures every step's update, ‖x_after − x_before‖ over all trained variables (default off), for
    * {@link LossAwareOptimizer#updateNorm()}: divided by the gradient norm it is the effective step size of any
-   * optimizer (the learning rate for plain SGD without clipping), which is how the trainer compares SGD's and Adam's steps with
-   * KaFiStO's. Costs one copy of the weights (kept as a slot, so it is checkpointed) and one pass over them per step.
+   * optimizer (the learning rate for plain SGD without clipping), which is how the trainer compares SGD's and Adam's
+   * steps with KaFiStO's. Costs one copy of the weights (kept as a slot, so it is checkpointed) and one pass over them
+   * per step.
    * Not with {@code accumulate} &gt; 1 (runs that only accumulate have no update to measure).
    */
   public B trackUpdateNorm(boolean value) {
@@ -253,7 +254,8 @@ public class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O extends LossAw
         checkValue(declared, e.getValue());
       }
     }
-    OptimizerConfig config = new OptimizerConfig(spec, checked, lr, groups, name, checkFinite, replicas, trackUpdateNorm);
+    OptimizerConfig config =
+        new OptimizerConfig(spec, checked, lr, groups, name, checkFinite, replicas, trackUpdateNorm);
     if (trackUpdateNorm && config.get(CommonHyperparameters.ACCUMULATE) > 1) {
       throw new IllegalArgumentException(
           opt + ": trackUpdateNorm needs accumulate 1 (runs that only accumulate gradients update nothing), got "

@@ -51,6 +51,7 @@ public final class RunSetting<T> {
   private final boolean perOptimizerOnly;
   private final String hyperparameter;
   private final boolean negatable;
+  private final boolean addedLater;
 
   private RunSetting(Builder<T> b) {
     this.name = b.name;
@@ -66,6 +67,15 @@ public final class RunSetting<T> {
     this.perOptimizerOnly = b.perOptimizerOnly;
     this.hyperparameter = b.hyperparameter;
     this.negatable = b.negatable;
+    this.addedLater = b.addedLater;
+  }
+
+  /**
+   * Whether config.json files written before this setting existed may lack it: such a file reads it as its default
+   * (any other missing setting of the run's family makes the file malformed).
+   */
+  public boolean addedLater() {
+    return addedLater;
   }
 
   /** Starts a declaration; {@code name} is the flag without its dashes ({@code batch-size}). */
@@ -276,6 +286,7 @@ public final class RunSetting<T> {
     private boolean perOptimizerOnly;
     private String hyperparameter;
     private boolean negatable;
+    private boolean addedLater;
 
     private Builder(String name, Class<T> type) {
       this.name = name;
@@ -359,6 +370,12 @@ public final class RunSetting<T> {
 
     Builder<T> negatable() {
       this.negatable = true;
+      return this;
+    }
+
+    /** Added after runs were first recorded: older config.json files lack it and read it as its default. */
+    Builder<T> addedLater() {
+      this.addedLater = true;
       return this;
     }
 

@@ -154,6 +154,7 @@ public final class RunSettings {
       .build();
 
   public static final RunSetting<Boolean> SYNC_BATCH_NORM = RunSetting.declare("sync-batch-norm", Boolean.class)
+      .addedLater()
       .negatable().only(Family.IMAGE_CLASSIFIER, Family.GAN)
       .help("Batch norm with the global batch's statistics: on several workers, each layer's mean and variance are "
           + "averaged over the workers (one all-reduce per layer), so N workers of batch B/N normalise as one process "
@@ -222,6 +223,7 @@ public final class RunSettings {
       .build();
 
   public static final RunSetting<Boolean> LOG_STEP_SIZE = RunSetting.declare("log-step-size", Boolean.class)
+      .addedLater()
       .negatable().only(Family.IMAGE_CLASSIFIER, Family.LANGUAGE_MODEL)
       .help("Also log each step's update norm ‖Δx‖ (update_norm) and the effective step size ‖Δx‖ / ‖g‖ with g "
           + "the gradient before clipping (effective_step; plain SGD: the learning rate, times min(1, clip/‖g‖) when "
@@ -254,6 +256,7 @@ public final class RunSettings {
       .build();
 
   public static final RunSetting<String> EARLY_STOPPING = RunSetting.declare("early-stopping", String.class)
+      .addedLater()
       .label("METRIC:PATIENCE[:MIN_DELTA]")
       .help("Stop when the evaluation metric (test_error, test_loss, valid_ppl, eval_error, ...; lower is better) "
           + "has not improved by more than MIN_DELTA (default 0) in PATIENCE evaluations; the run ends as finished "
@@ -270,6 +273,7 @@ public final class RunSettings {
       .build();
 
   public static final RunSetting<String> INIT_FROM = RunSetting.declare("init-from", String.class)
+      .addedLater()
       .label("RUN").flagOnly()
       .help("Start from another run's weights (fine-tuning): its SavedModel's, else its latest checkpoint's; weights "
           + "of another shape there (a head for another class count) or missing there keep their initialisation "

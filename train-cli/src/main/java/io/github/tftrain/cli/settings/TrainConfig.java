@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Every resolved setting of a training run: built-in defaults, then the preset, then the flags. Written to the run
@@ -191,8 +190,7 @@ public record TrainConfig(
       String key = configKey(component);
       Object value = m.get(key);
       RunSetting<?> setting = RunSettings.byComponent(component);
-      if (value == null && setting != null
-          && (!setting.appliesTo(spec) || Set.of("init_from", "early_stopping", "sync_batch_norm", "log_step_size").contains(key))) {
+      if (value == null && setting != null && (!setting.appliesTo(spec) || setting.addedLater())) {
         value = setting.defaultFor(spec);
       }
       if (value == null) {
